@@ -1,0 +1,1 @@
+//! CloudTrail records and containers. (STUB)

@@ -1,0 +1,130 @@
+//! The error record: what every input unit that is not an event becomes.
+//!
+//! Invariant: one bad input unit yields exactly one `ErrorRecord`, and the record carries the
+//! original text (cut to [`MAX_ERROR_INPUT`] bytes, flagged by `input_truncated`), so nothing
+//! disappears and the caller can always see what was refused.
+
+use serde::Serialize;
+
+/// Longest `input` an error record carries; a longer input is cut on a UTF-8 boundary.
+pub const MAX_ERROR_INPUT: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// A text line that is not a server access log record.
+    SalSyntax,
+    /// JSON text that does not parse.
+    JsonSyntax,
+    /// Parsed JSON that is neither a CloudTrail record nor a known container of records.
+    NotCloudTrail,
+    /// An S3 Event Notification (`eventSource: aws:s3`): a different product, refused by name.
+    S3EventNotification,
+    /// A CloudTrail S3 record missing a field the event cannot do without (eventTime, eventName).
+    InvalidRecord,
+    /// A line or JSON document over the configured size limit.
+    TooLarge,
+    /// Bytes that are not UTF-8.
+    InvalidUtf8,
+    /// An ABI request of a shape `transform` does not accept.
+    InvalidRequest,
+}
+
+impl ErrorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::SalSyntax => "sal_syntax",
+            ErrorKind::JsonSyntax => "json_syntax",
+            ErrorKind::NotCloudTrail => "not_cloudtrail",
+            ErrorKind::S3EventNotification => "s3_event_notification",
+            ErrorKind::InvalidRecord => "invalid_record",
+            ErrorKind::TooLarge => "too_large",
+            ErrorKind::InvalidUtf8 => "invalid_utf8",
+            ErrorKind::InvalidRequest => "invalid_request",
+        }
+    }
+}
+
+/// One refused input unit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorRecord {
+    pub kind: ErrorKind,
+    /// What was wrong, for a person.
+    pub message: String,
+    /// Where the input came from (file name, S3 object key), when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_name: Option<String>,
+    /// 1-based line number of the unit within its source text, when it is line-based.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 0-based index of the record within its container (trail file, batch), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<u64>,
+    /// The original text of the unit.
+    pub input: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub input_truncated: bool,
+}
+
+impl ErrorRecord {
+    pub fn new(kind: ErrorKind, message: impl Into<String>, input: &str) -> Self {
+        let (input, input_truncated) = clip(input);
+        ErrorRecord {
+            kind,
+            message: message.into(),
+            log_name: None,
+            line: None,
+            index: None,
+            input: input.to_owned(),
+            input_truncated,
+        }
+    }
+
+    pub fn at_line(mut self, line: u64) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    pub fn at_index(mut self, index: u64) -> Self {
+        self.index = Some(index);
+        self
+    }
+
+    pub fn with_log_name(mut self, log_name: Option<&str>) -> Self {
+        self.log_name = log_name.map(str::to_owned);
+        self
+    }
+}
+
+/// Cut `s` to at most `MAX_ERROR_INPUT` bytes on a character boundary.
+fn clip(s: &str) -> (&str, bool) {
+    if s.len() <= MAX_ERROR_INPUT {
+        return (s, false);
+    }
+    let mut end = MAX_ERROR_INPUT;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&s[..end], true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_input_is_clipped_on_a_char_boundary() {
+        let s = "é".repeat(MAX_ERROR_INPUT); // 2 bytes each
+        let e = ErrorRecord::new(ErrorKind::TooLarge, "x", &s);
+        assert!(e.input_truncated);
+        assert_eq!(e.input.len(), MAX_ERROR_INPUT);
+        assert!(e.input.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn serializes_without_absent_fields() {
+        let e = ErrorRecord::new(ErrorKind::SalSyntax, "bad", "x y").at_line(3);
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v, serde_json::json!({"kind":"sal_syntax","message":"bad","line":3,"input":"x y"}));
+    }
+}
