@@ -1,9 +1,17 @@
 //! Input detection and the driver: turns input units into events, error records or skips.
-//! (STUB: API fixed, bodies being written.)
+//!
+//! An input unit is a SAL line, a CloudTrail record, or a JSON document or line that does not
+//! parse. Each unit produces exactly one call on the [`Sink`]: `event`, `error` or `skip` (a
+//! CloudTrail record of another service, or a CloudWatch Logs control message). Blank lines are
+//! not units. So counts in equal counts out, and nothing disappears.
 
-use crate::error::ErrorRecord;
-use crate::ocsf::Event;
+use crate::cloudtrail::{self, classify_source, Shape, Source};
+use crate::error::{ErrorKind, ErrorRecord};
+use crate::ocsf::{from_cloudtrail, from_sal, Context, Event};
+use crate::sal;
 use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Caller's choices for one normalization run.
 #[derive(Clone, Debug)]
@@ -24,7 +32,8 @@ impl Default for Options {
     }
 }
 
-/// A CloudTrail record of another service, skipped and counted.
+/// A unit that is neither an event nor an error: a CloudTrail record of another service (IAM,
+/// EC2, …) or a CloudWatch Logs control message. Skipped and counted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Skip {
     pub event_source: String,
@@ -47,6 +56,15 @@ pub struct Stats {
     pub skipped: u64,
 }
 
+impl Stats {
+    pub fn add(&mut self, other: Stats) {
+        self.inputs += other.inputs;
+        self.events += other.events;
+        self.errors += other.errors;
+        self.skipped += other.skipped;
+    }
+}
+
 /// How a text is to be read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TextShape {
@@ -56,13 +74,28 @@ pub enum TextShape {
     JsonDocument,
 }
 
+/// Where a unit sits in its source, for error records.
+#[derive(Clone, Copy, Debug, Default)]
+struct Location {
+    line: Option<u64>,
+    index: Option<u64>,
+}
+
 pub struct Normalizer {
     options: Options,
+    source_event: Option<Map<String, Value>>,
 }
 
 impl Normalizer {
     pub fn new(options: Options) -> Self {
-        Normalizer { options }
+        Normalizer { options, source_event: None }
+    }
+
+    /// Carry a shipper's event fields (everything around its `message`) into every event's
+    /// `unmapped.source_event`.
+    pub fn with_source_event(mut self, fields: Map<String, Value>) -> Self {
+        self.source_event = Some(fields);
+        self
     }
 
     pub fn options(&self) -> &Options {
@@ -70,24 +103,256 @@ impl Normalizer {
     }
 
     /// Decide from the start of a text (a few KiB are enough) whether it is lines or one document.
+    ///
+    /// A text whose first non-blank byte is `[` is a document; one starting with `{` is NDJSON when
+    /// its first line is a whole JSON value, else a (pretty-printed) document. Anything else is
+    /// lines, each detected on its own (SAL, or a `{`-line of NDJSON).
     pub fn shape(head: &[u8]) -> TextShape {
-        let _ = head;
-        TextShape::Lines
+        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+        match head.get(start) {
+            Some(b'[') => TextShape::JsonDocument,
+            Some(b'{') => {
+                let rest = &head[start..];
+                match rest.iter().position(|&b| b == b'\n') {
+                    Some(end) if serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_ok() => TextShape::Lines,
+                    _ => TextShape::JsonDocument,
+                }
+            }
+            _ => TextShape::Lines,
+        }
     }
 
     /// Normalize a whole text: a file's contents or a shipper's message.
     pub fn text(&self, text: &str, sink: &mut dyn Sink) {
-        let _ = (text, sink);
+        let head = &text.as_bytes()[..text.len().min(64 * 1024)];
+        match Self::shape(head) {
+            TextShape::Lines => {
+                for (i, line) in text.split('\n').enumerate() {
+                    self.line_bytes(line.as_bytes(), i as u64 + 1, sink);
+                }
+            }
+            TextShape::JsonDocument => self.json_document(text, sink),
+        }
     }
 
     /// Normalize one line of a line-oriented stream; `line_no` counts from 1. Handles invalid
     /// UTF-8 and over-long lines itself. Blank lines are not input units and produce nothing.
     pub fn line_bytes(&self, line: &[u8], line_no: u64, sink: &mut dyn Sink) {
-        let _ = (line, line_no, sink);
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return;
+        }
+        let at = Location { line: Some(line_no), index: None };
+        if line.len() > self.options.max_line_bytes {
+            let message = format!("line is {} bytes, over the {}-byte limit", line.len(), self.options.max_line_bytes);
+            return sink.error(self.error(ErrorKind::TooLarge, message, &String::from_utf8_lossy(line), at));
+        }
+        match std::str::from_utf8(line) {
+            Ok(text) => self.line(text, at, sink),
+            Err(e) => {
+                let message = format!("line is not UTF-8 (invalid byte at offset {})", e.valid_up_to());
+                sink.error(self.error(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(line), at))
+            }
+        }
     }
 
-    /// Normalize a parsed JSON value: a record or a container of records.
-    pub fn value(&self, value: &serde_json::Value, raw: Option<&str>, sink: &mut dyn Sink) {
-        let _ = (value, raw, sink);
+    /// Normalize a parsed JSON value: a record or a container of records. `raw` is its text,
+    /// when the caller has it (for `raw_data` and error records).
+    pub fn value(&self, value: &Value, raw: Option<&str>, sink: &mut dyn Sink) {
+        self.walk(value, raw, Location::default(), sink)
+    }
+
+    fn line(&self, line: &str, at: Location, sink: &mut dyn Sink) {
+        if line.trim_start().starts_with('{') {
+            return match serde_json::from_str::<Value>(line) {
+                Ok(value) => self.walk(&value, Some(line), at, sink),
+                Err(e) => sink.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
+            };
+        }
+        match sal::parse_line(line) {
+            Ok(record) => {
+                let key = record.get(sal::field::KEY).map(from_sal::decode_key);
+                let event = from_sal::event(&record, key.as_deref(), &self.context(line));
+                sink.event(&event);
+            }
+            Err(e) => sink.error(self.error(ErrorKind::SalSyntax, format!("not an S3 server access log record: {e}"), line, at)),
+        }
+    }
+
+    fn json_document(&self, text: &str, sink: &mut dyn Sink) {
+        let at = Location::default();
+        if text.len() > self.options.max_json_bytes {
+            let message = format!("JSON document is {} bytes, over the {}-byte limit", text.len(), self.options.max_json_bytes);
+            return sink.error(self.error(ErrorKind::TooLarge, message, text, at));
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => self.walk(&value, Some(text.trim()), at, sink),
+            Err(e) => sink.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
+        }
+    }
+
+    fn walk(&self, value: &Value, raw: Option<&str>, at: Location, sink: &mut dyn Sink) {
+        match cloudtrail::shape(value) {
+            Shape::Record(record) => self.record(record, raw, at, sink),
+            Shape::List(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.walk(item, None, Location { index: Some(i as u64), ..at }, sink);
+                }
+            }
+            Shape::Wrapped(inner) => self.walk(inner, None, at, sink),
+            Shape::LogEvents(events) => {
+                for (i, log_event) in events.iter().enumerate() {
+                    let at = Location { index: Some(i as u64), ..at };
+                    match log_event.get("message").and_then(Value::as_str) {
+                        Some(message) => match serde_json::from_str::<Value>(message) {
+                            Ok(inner) => self.walk(&inner, Some(message), at, sink),
+                            Err(e) => sink.error(self.error(ErrorKind::JsonSyntax, format!("CloudWatch Logs message is not JSON: {e}"), message, at)),
+                        },
+                        None => sink.error(self.error_for_value(ErrorKind::NotCloudTrail, "CloudWatch Logs event has no message string", log_event, None, at)),
+                    }
+                }
+            }
+            Shape::ControlMessage => sink.skip(Skip { event_source: "logs.amazonaws.com".into(), event_name: "CONTROL_MESSAGE".into() }),
+            Shape::S3EventNotification(what) => {
+                let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
+                sink.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
+            }
+            Shape::Unknown(why) => sink.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at)),
+        }
+    }
+
+    fn record(&self, record: &Map<String, Value>, raw: Option<&str>, at: Location, sink: &mut dyn Sink) {
+        let event_source = cloudtrail::str_of(record, "eventSource");
+        match classify_source(event_source) {
+            Source::S3 => {}
+            Source::EventNotification => {
+                let message = "an S3 Event Notification record (eventSource \"aws:s3\"), not a CloudTrail record";
+                return sink.error(self.error_for_record(ErrorKind::S3EventNotification, message, record, raw, at));
+            }
+            Source::Other => {
+                let event_name = cloudtrail::str_of(record, "eventName").unwrap_or_default();
+                return sink.skip(Skip { event_source: event_source.unwrap_or_default().to_owned(), event_name: event_name.to_owned() });
+            }
+        }
+        // raw_data wants the record's own text; inside a container only a re-serialization exists.
+        let rebuilt;
+        let raw_text = match raw {
+            Some(text) => Some(text),
+            None if self.options.raw_data => {
+                rebuilt = serde_json::to_string(record).unwrap_or_default();
+                Some(rebuilt.as_str())
+            }
+            None => None,
+        };
+        match from_cloudtrail::event(record, &self.context(raw_text.unwrap_or_default())) {
+            Ok(event) => sink.event(&event),
+            Err(why) => sink.error(self.error_for_record(ErrorKind::InvalidRecord, &why, record, raw_text, at)),
+        }
+    }
+
+    fn context<'a>(&'a self, raw: &'a str) -> Context<'a> {
+        Context {
+            log_name: self.options.log_name.as_deref(),
+            raw_data: self.options.raw_data.then_some(raw),
+            source_event: self.source_event.as_ref(),
+        }
+    }
+
+    fn error(&self, kind: ErrorKind, message: String, input: &str, at: Location) -> ErrorRecord {
+        let mut e = ErrorRecord::new(kind, message, input).with_log_name(self.options.log_name.as_deref());
+        e.line = at.line;
+        e.index = at.index;
+        e
+    }
+
+    fn error_for_value(&self, kind: ErrorKind, message: &str, value: &Value, raw: Option<&str>, at: Location) -> ErrorRecord {
+        let input = raw.map(Cow::Borrowed).unwrap_or_else(|| Cow::Owned(value.to_string()));
+        self.error(kind, message.to_owned(), &input, at)
+    }
+
+    fn error_for_record(&self, kind: ErrorKind, message: &str, record: &Map<String, Value>, raw: Option<&str>, at: Location) -> ErrorRecord {
+        let input = raw.map(Cow::Borrowed).unwrap_or_else(|| Cow::Owned(serde_json::to_string(record).unwrap_or_default()));
+        self.error(kind, message.to_owned(), &input, at)
+    }
+}
+
+/// A sink that keeps counts and hands every output to closures; handy for tests and tools.
+pub struct CountingSink<F: FnMut(&Event<'_>), G: FnMut(ErrorRecord)> {
+    pub stats: Stats,
+    on_event: F,
+    on_error: G,
+}
+
+impl<F: FnMut(&Event<'_>), G: FnMut(ErrorRecord)> CountingSink<F, G> {
+    pub fn new(on_event: F, on_error: G) -> Self {
+        CountingSink { stats: Stats::default(), on_event, on_error }
+    }
+}
+
+impl<F: FnMut(&Event<'_>), G: FnMut(ErrorRecord)> Sink for CountingSink<F, G> {
+    fn event(&mut self, event: &Event<'_>) {
+        self.stats.inputs += 1;
+        self.stats.events += 1;
+        (self.on_event)(event)
+    }
+    fn error(&mut self, error: ErrorRecord) {
+        self.stats.inputs += 1;
+        self.stats.errors += 1;
+        (self.on_error)(error)
+    }
+    fn skip(&mut self, _: Skip) {
+        self.stats.inputs += 1;
+        self.stats.skipped += 1;
+    }
+}
+
+/// Normalize `text` and collect the events as JSON values, the errors and the counts.
+pub fn normalize_to_values(text: &str, options: Options) -> (Vec<Value>, Vec<ErrorRecord>, Stats) {
+    let (mut events, mut errors) = (Vec::new(), Vec::new());
+    let mut sink = CountingSink::new(|e: &Event<'_>| events.push(serde_json::to_value(e).unwrap_or(Value::Null)), |e| errors.push(e));
+    Normalizer::new(options).text(text, &mut sink);
+    let stats = sink.stats;
+    (events, errors, stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes_of_texts() {
+        assert_eq!(Normalizer::shape(b"owner bucket [06/Feb/2019:00:00:38 +0000] ..."), TextShape::Lines);
+        assert_eq!(Normalizer::shape(b"{\"a\":1}\n{\"a\":2}\n"), TextShape::Lines);
+        assert_eq!(Normalizer::shape(b"{\n \"Records\": []\n}"), TextShape::JsonDocument);
+        assert_eq!(Normalizer::shape(b"\xEF\xBB\xBF  [1]"), TextShape::JsonDocument);
+        assert_eq!(Normalizer::shape(b"{\"Records\": []}"), TextShape::JsonDocument);
+        assert_eq!(Normalizer::shape(b""), TextShape::Lines);
+    }
+
+    #[test]
+    fn every_unit_comes_out_once() {
+        let text = "junk line\n\n{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"GetUser\",\"eventTime\":\"2020-01-01T00:00:00Z\"}\n{broken\n\u{0}";
+        let (events, errors, stats) = normalize_to_values(text, Options::default());
+        assert_eq!((events.len(), errors.len()), (0, 3));
+        assert_eq!(stats, Stats { inputs: 4, events: 0, errors: 3, skipped: 1 });
+        assert_eq!(errors[0].line, Some(1));
+        assert_eq!(errors[1].kind, ErrorKind::JsonSyntax);
+        assert_eq!(errors[1].line, Some(4));
+        assert_eq!(errors[1].input, "{broken");
+    }
+
+    #[test]
+    fn limits_and_bad_bytes() {
+        let n = Normalizer::new(Options { max_line_bytes: 10, ..Options::default() });
+        let (mut errors, mut events) = (Vec::new(), 0);
+        let mut sink = CountingSink::new(|_: &Event<'_>| events += 1, |e| errors.push(e));
+        n.line_bytes(b"0123456789ABC", 1, &mut sink);
+        n.line_bytes(b"\xff\xfe", 2, &mut sink);
+        n.line_bytes(b"   \r", 3, &mut sink);
+        assert_eq!(sink.stats.inputs, 2);
+        assert_eq!(errors[0].kind, ErrorKind::TooLarge);
+        assert_eq!(errors[1].kind, ErrorKind::InvalidUtf8);
+        assert_eq!(errors[1].input, "\u{FFFD}\u{FFFD}");
     }
 }

@@ -1,1 +1,485 @@
-//! S3 server access log lines. (STUB)
+//! S3 server access log (SAL) lines: a byte-scanning tokenizer into borrowed fields.
+//!
+//! A SAL line is space-separated fields, some bracketed (`[time]`) or quoted (`"request-URI"`,
+//! `"referer"`, `"user agent"`), with `-` for an absent value. AWS does not escape what it quotes,
+//! and real lines break every naive rule, so the tokenizer reads each field by what that field is:
+//!
+//! - Requester (field 5) may contain spaces (`arn:aws:iam::cloudfront:user/CloudFront Origin Access
+//!   Identity E…`). It spans every token up to the one before the first token shaped like an
+//!   operation (`REST.GET.OBJECT`); that one before is the request ID.
+//! - A quoted field ends at a `"` followed by a space or the line's end. Inner quotes (`"xinba";`,
+//!   `""Mozilla`, `id=452""`) are kept. The request-URI prefers a close right after ` HTTP/x.y`,
+//!   and the referer a close followed by the user agent's opening (`"` or `-`), so a `" ` inside
+//!   them does not end them early.
+//! - A quoted field may instead be a bare `-` (copy and batch-delete records).
+//! - Runs of spaces between fields count as one separator (a real DANDI line has two).
+//!
+//! Invariants: the tokenizer never allocates, never panics, and every `&str` it returns is a
+//! sub-slice of the input line. A line is accepted only when its fields have the shapes AWS
+//! documents (time, operation grammar, numeric fields); anything else is an error, never a guess.
+
+use std::net::IpAddr;
+
+/// Field positions (0-based) of the 27 fields AWS documents today, in line order.
+pub mod field {
+    pub const BUCKET_OWNER: usize = 0;
+    pub const BUCKET: usize = 1;
+    pub const TIME: usize = 2;
+    pub const REMOTE_IP: usize = 3;
+    pub const REQUESTER: usize = 4;
+    pub const REQUEST_ID: usize = 5;
+    pub const OPERATION: usize = 6;
+    pub const KEY: usize = 7;
+    pub const REQUEST_URI: usize = 8;
+    pub const HTTP_STATUS: usize = 9;
+    pub const ERROR_CODE: usize = 10;
+    pub const BYTES_SENT: usize = 11;
+    pub const OBJECT_SIZE: usize = 12;
+    pub const TOTAL_TIME: usize = 13;
+    pub const TURN_AROUND_TIME: usize = 14;
+    pub const REFERER: usize = 15;
+    pub const USER_AGENT: usize = 16;
+    pub const VERSION_ID: usize = 17;
+    pub const HOST_ID: usize = 18;
+    pub const SIGNATURE_VERSION: usize = 19;
+    pub const CIPHER_SUITE: usize = 20;
+    pub const AUTHENTICATION_TYPE: usize = 21;
+    pub const HOST_HEADER: usize = 22;
+    pub const TLS_VERSION: usize = 23;
+    pub const ACCESS_POINT_ARN: usize = 24;
+    pub const ACL_REQUIRED: usize = 25;
+    pub const SOURCE_REGION: usize = 26;
+    /// Fields AWS documents today; more may follow at the end of a line.
+    pub const KNOWN: usize = 27;
+    /// Fields every accepted line has (through Version Id, as logs before mid-2019 end).
+    pub const MINIMUM: usize = 18;
+}
+
+/// One SAL line split into fields. All text borrows from the line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalRecord<'a> {
+    /// The known fields as written (`-` included); fields past `field_count` are "".
+    fields: [&'a str; field::KNOWN],
+    /// How many fields the line has, extra trailing fields included.
+    pub field_count: usize,
+    /// Fields past the 27th, as one slice of the line (split on spaces to read them).
+    pub extra: &'a str,
+    /// Time in epoch milliseconds.
+    pub time_ms: i64,
+}
+
+impl<'a> SalRecord<'a> {
+    /// The field's text, or `None` when it is `-`, empty or beyond the line's end.
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<&'a str> {
+        match self.fields.get(index) {
+            Some(&s) if !s.is_empty() && s != "-" => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The field's text exactly as written (`-` included; "" beyond the line's end).
+    pub fn raw(&self, index: usize) -> &'a str {
+        self.fields.get(index).copied().unwrap_or("")
+    }
+
+    /// A numeric field: `None` when absent. Parse errors were rejected when the line was read.
+    pub fn number(&self, index: usize) -> Option<u64> {
+        self.get(index).and_then(|s| s.parse().ok())
+    }
+
+    /// Fields past the 27th, in order.
+    pub fn extra_fields(&self) -> impl Iterator<Item = &'a str> {
+        self.extra.split(' ').filter(|s| !s.is_empty())
+    }
+}
+
+/// Why a line is not a SAL record. `column` is the 0-based byte offset where reading failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalError {
+    pub message: String,
+    pub column: usize,
+}
+
+impl std::fmt::Display for SalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at byte {})", self.message, self.column)
+    }
+}
+
+/// Tokenize and check one SAL line (without its line terminator).
+pub fn parse_line(line: &str) -> Result<SalRecord<'_>, SalError> {
+    let line = line.trim_end_matches([' ', '\t', '\r', '\n']);
+    let mut cur = Cursor { s: line, pos: 0 };
+    let mut fields = [""; field::KNOWN];
+
+    fields[field::BUCKET_OWNER] = cur.plain().ok_or_else(|| cur.error("empty line"))?;
+    fields[field::BUCKET] = cur.plain().ok_or_else(|| cur.error("line ends before the bucket field"))?;
+    fields[field::TIME] = cur.bracketed().ok_or_else(|| cur.error("time field is not a bracketed `[dd/Mon/yyyy:HH:MM:SS +zzzz]`"))?;
+    let time_ms = crate::timefmt::parse_sal_time(fields[field::TIME])
+        .ok_or_else(|| SalError { message: format!("time `{}` is not dd/Mon/yyyy:HH:MM:SS +zzzz", fields[field::TIME]), column: 0 })?;
+    fields[field::REMOTE_IP] = cur.plain().ok_or_else(|| cur.error("line ends before the remote IP field"))?;
+    let (requester, request_id, operation) = cur.requester_through_operation()?;
+    fields[field::REQUESTER] = requester;
+    fields[field::REQUEST_ID] = request_id;
+    fields[field::OPERATION] = operation;
+    fields[field::KEY] = cur.plain().ok_or_else(|| cur.error("line ends before the key field"))?;
+    fields[field::REQUEST_URI] = cur.quoted(Close::RequestUri)?.ok_or_else(|| cur.error("line ends before the request-URI field"))?;
+    let mut count = field::REQUEST_URI + 1;
+    for index in field::HTTP_STATUS..=field::TURN_AROUND_TIME {
+        match cur.plain() {
+            Some(token) => fields[index] = token,
+            None => return Err(cur.error(format!("line ends after {count} fields; at least {} are expected", field::MINIMUM))),
+        }
+        count += 1;
+    }
+    fields[field::REFERER] = cur.quoted(Close::Referer)?.ok_or_else(|| cur.error("line ends before the referer field"))?;
+    fields[field::USER_AGENT] = cur.quoted(Close::UserAgent)?.ok_or_else(|| cur.error("line ends before the user-agent field"))?;
+    count = field::USER_AGENT + 1;
+    for slot in fields.iter_mut().skip(field::VERSION_ID) {
+        match cur.plain() {
+            Some(token) => *slot = token,
+            None => break,
+        }
+        count += 1;
+    }
+    if count < field::MINIMUM {
+        return Err(cur.error(format!("line ends after {count} fields; at least {} are expected", field::MINIMUM)));
+    }
+    cur.skip_spaces();
+    let extra = &line[cur.pos..];
+    count += extra.split(' ').filter(|s| !s.is_empty()).count();
+
+    let record = SalRecord { fields, field_count: count, extra, time_ms };
+    check_shapes(&record, line)?;
+    Ok(record)
+}
+
+/// Reject lines whose fields do not have the shapes AWS documents: such a line is misaligned or
+/// not a SAL record, and any event made from it would be a guess.
+fn check_shapes(r: &SalRecord<'_>, line: &str) -> Result<(), SalError> {
+    let at = |index: usize| column_of(line, r.raw(index));
+    if let Some(ip) = r.get(field::REMOTE_IP) {
+        if ip.parse::<IpAddr>().is_err() {
+            return Err(SalError { message: format!("remote IP `{ip}` is not an IP address"), column: at(field::REMOTE_IP) });
+        }
+    }
+    if let Some(status) = r.get(field::HTTP_STATUS) {
+        if status.len() != 3 || !status.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SalError { message: format!("HTTP status `{status}` is not a 3-digit number"), column: at(field::HTTP_STATUS) });
+        }
+    }
+    for (index, name) in [
+        (field::BYTES_SENT, "bytes sent"),
+        (field::OBJECT_SIZE, "object size"),
+        (field::TOTAL_TIME, "total time"),
+        (field::TURN_AROUND_TIME, "turn-around time"),
+    ] {
+        if let Some(value) = r.get(index) {
+            if value.parse::<u64>().is_err() {
+                return Err(SalError { message: format!("{name} `{value}` is not a number"), column: at(index) });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Byte offset of `part` within `line` (both from the same allocation), for error positions.
+fn column_of(line: &str, part: &str) -> usize {
+    (part.as_ptr() as usize).saturating_sub(line.as_ptr() as usize).min(line.len())
+}
+
+/// Whether `token` has the shape of a SAL operation: `PREFIX.PART[.PART…]` with an upper-case
+/// prefix (`REST`, `SOAP`, `WEBSITE`, `BATCH`, `S3`, or one AWS adds later) and word characters.
+pub fn is_operation(token: &str) -> bool {
+    let b = token.as_bytes();
+    let prefix_len = b.iter().take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit()).count();
+    prefix_len > 0
+        && b[0].is_ascii_uppercase()
+        && b.get(prefix_len) == Some(&b'.')
+        && b.len() > prefix_len + 1
+        && b[b.len() - 1] != b'.'
+        && b[prefix_len..].iter().all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+        && !b.windows(2).any(|w| w == b"..")
+}
+
+#[derive(Clone, Copy)]
+enum Close {
+    RequestUri,
+    Referer,
+    UserAgent,
+}
+
+struct Cursor<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+/// How many tokens a requester may span before the line is judged not to be a SAL record.
+const MAX_REQUESTER_TOKENS: usize = 16;
+
+impl<'a> Cursor<'a> {
+    fn error(&self, message: impl Into<String>) -> SalError {
+        SalError { message: message.into(), column: self.pos }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.s.as_bytes()
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.bytes().get(self.pos) == Some(&b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// The next space-delimited token, or `None` at the end of the line.
+    fn plain(&mut self) -> Option<&'a str> {
+        self.skip_spaces();
+        let start = self.pos;
+        let rest = &self.bytes()[start..];
+        let len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        if len == 0 {
+            return None;
+        }
+        self.pos = start + len;
+        // Splitting at an ASCII space always lands on a char boundary.
+        self.s.get(start..start + len)
+    }
+
+    /// `[…]`: the text inside the brackets.
+    fn bracketed(&mut self) -> Option<&'a str> {
+        self.skip_spaces();
+        let rest = &self.bytes()[self.pos..];
+        if rest.first() != Some(&b'[') {
+            return None;
+        }
+        let close = rest.iter().position(|&b| b == b']')?;
+        let inner = self.s.get(self.pos + 1..self.pos + close)?;
+        self.pos += close + 1;
+        Some(inner)
+    }
+
+    /// Fields 5–7 together: the requester may contain spaces, so find the operation first.
+    fn requester_through_operation(&mut self) -> Result<(&'a str, &'a str, &'a str), SalError> {
+        self.skip_spaces();
+        let start = self.pos;
+        let mut ends = [0usize; MAX_REQUESTER_TOKENS + 2];
+        let mut n = 0;
+        loop {
+            let Some(token) = self.plain() else {
+                return Err(SalError { message: "no operation field (like REST.GET.OBJECT) after the remote IP".into(), column: start });
+            };
+            if n >= 2 && is_operation(token) {
+                let requester = self.s.get(start..ends[n - 2]).unwrap_or("");
+                let request_id_start = ends[n - 2] + 1;
+                let request_id = self.s.get(request_id_start..ends[n - 1]).unwrap_or("").trim_start_matches(' ');
+                return Ok((requester, request_id, token));
+            }
+            if n == ends.len() {
+                return Err(SalError {
+                    message: format!("no operation field (like REST.GET.OBJECT) within {} tokens of the remote IP", ends.len()),
+                    column: start,
+                });
+            }
+            ends[n] = self.pos;
+            n += 1;
+        }
+    }
+
+    /// A field AWS writes in quotes. Returns the text inside the quotes, or the bare token (`-`)
+    /// when the field is not quoted, or `None` at the end of the line.
+    fn quoted(&mut self, kind: Close) -> Result<Option<&'a str>, SalError> {
+        self.skip_spaces();
+        let b = self.bytes();
+        if b.get(self.pos) != Some(&b'"') {
+            return Ok(self.plain());
+        }
+        let open = self.pos;
+        let inner_start = open + 1;
+        let mut first = None;
+        let mut search = inner_start;
+        // Candidate closes: a `"` followed by a space or the end of the line.
+        while let Some(offset) = b[search..].iter().position(|&c| c == b'"') {
+            let q = search + offset;
+            search = q + 1;
+            let after = b.get(q + 1).copied();
+            if !matches!(after, None | Some(b' ')) {
+                continue;
+            }
+            first.get_or_insert(q);
+            if self.close_fits(kind, inner_start, q) {
+                return Ok(Some(self.take_quoted(inner_start, q)));
+            }
+        }
+        match first {
+            Some(q) => Ok(Some(self.take_quoted(inner_start, q))),
+            None => Err(SalError { message: "quoted field has no closing quote".into(), column: open }),
+        }
+    }
+
+    fn take_quoted(&mut self, inner_start: usize, close: usize) -> &'a str {
+        self.pos = close + 1;
+        self.s.get(inner_start..close).unwrap_or("")
+    }
+
+    /// Whether a `"` at `close` is the end this field's kind expects.
+    fn close_fits(&self, kind: Close, inner_start: usize, close: usize) -> bool {
+        let b = self.bytes();
+        match kind {
+            // `GET /key HTTP/1.1"`: the text before the close ends in ` HTTP/d.d`.
+            Close::RequestUri => {
+                let inner = &b[inner_start..close];
+                inner == b"-" || (inner.len() >= 9 && inner[inner.len() - 9..inner.len() - 3] == *b" HTTP/" && inner[inner.len() - 2] == b'.')
+            }
+            // The user agent follows: `"…"` or a bare `-`.
+            Close::Referer => {
+                let next = b[close + 1..].iter().position(|&c| c != b' ').map(|i| b[close + 1 + i]);
+                matches!(next, Some(b'"') | Some(b'-'))
+            }
+            // Unquoted fields follow: Version Id, Host Id, then Signature Version (`SigV2`,
+            // `SigV4` or `-`). None holds a quote.
+            Close::UserAgent => {
+                let mut rest = self.s.get(close + 1..).unwrap_or("").split(' ').filter(|t| !t.is_empty());
+                let version_id = rest.next();
+                let signature = rest.nth(1);
+                !version_id.is_some_and(|t| t.contains('"')) && signature.is_none_or(|t| t == "-" || t.starts_with("Sig"))
+            }
+        }
+    }
+}
+
+/// A request-URI field split into its parts: `GET /bucket/key?acl HTTP/1.1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLine<'a> {
+    pub method: &'a str,
+    pub target: &'a str,
+    pub path: &'a str,
+    pub query: Option<&'a str>,
+    /// Protocol version without `HTTP/`: `1.1`.
+    pub version: &'a str,
+}
+
+/// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y`.
+pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
+    let (method, rest) = uri.split_once(' ')?;
+    let (target, protocol) = rest.rsplit_once(' ')?;
+    let version = protocol.strip_prefix("HTTP/")?;
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || target.is_empty() {
+        return None;
+    }
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    Some(RequestLine { method, target, path, query, version })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const AWS_DOC_LINE: &str = r#"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be DOC-EXAMPLE-BUCKET1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /DOC-EXAMPLE-BUCKET1?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader DOC-EXAMPLE-BUCKET1.s3.us-west-1.amazonaws.com TLSV1.2 arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes"#;
+
+    #[test]
+    fn reads_every_field_of_an_aws_example_line() {
+        let r = parse_line(AWS_DOC_LINE).unwrap();
+        assert_eq!(r.field_count, 26);
+        assert_eq!(r.get(field::BUCKET), Some("DOC-EXAMPLE-BUCKET1"));
+        assert_eq!(r.raw(field::TIME), "06/Feb/2019:00:00:38 +0000");
+        assert_eq!(r.get(field::REQUEST_ID), Some("3E57427F3EXAMPLE"));
+        assert_eq!(r.get(field::OPERATION), Some("REST.GET.VERSIONING"));
+        assert_eq!(r.get(field::KEY), None);
+        assert_eq!(r.get(field::REQUEST_URI), Some("GET /DOC-EXAMPLE-BUCKET1?versioning HTTP/1.1"));
+        assert_eq!(r.number(field::BYTES_SENT), Some(113));
+        assert_eq!(r.get(field::REFERER), None);
+        assert_eq!(r.get(field::USER_AGENT), Some("S3Console/0.4"));
+        assert_eq!(r.get(field::TLS_VERSION), Some("TLSV1.2"));
+        assert_eq!(r.get(field::ACCESS_POINT_ARN), Some("arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP"));
+        assert_eq!(r.get(field::ACL_REQUIRED), Some("Yes"));
+        assert_eq!(r.get(field::SOURCE_REGION), None);
+    }
+
+    #[test]
+    fn requester_with_spaces() {
+        let line = r#"owner bucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID 3E57427F3EXAMPLE REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "Amazon CloudFront" -"#;
+        let r = parse_line(line).unwrap();
+        assert_eq!(r.get(field::REQUESTER), Some("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2EXAMPLEID"));
+        assert_eq!(r.get(field::REQUEST_ID), Some("3E57427F3EXAMPLE"));
+        assert_eq!(r.field_count, 18);
+    }
+
+    #[test]
+    fn quotes_inside_quoted_fields() {
+        let line = r#"o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - 5PCGX9WKFQMJH6FB REST.GET.OBJECT k "GET /k?a="x" HTTP/1.1" 200 - 12 174 205 35 "http://r/?id=452"" ""Mozilla/5.0 (X)" -"#;
+        let r = parse_line(line).unwrap();
+        assert_eq!(r.get(field::REQUEST_URI), Some(r#"GET /k?a="x" HTTP/1.1"#));
+        assert_eq!(r.get(field::REFERER), Some(r#"http://r/?id=452""#));
+        assert_eq!(r.get(field::USER_AGENT), Some(r#""Mozilla/5.0 (X)"#));
+    }
+
+    #[test]
+    fn quote_space_inside_user_agent_does_not_end_it() {
+        let line = r#"o b [06/Apr/2022:03:05:53 +0000] 192.0.2.0 - ID REST.GET.OBJECT k "GET /k HTTP/1.1" 200 - 1 1 1 1 "a" b" "ua "quoted" ua" - hostid SigV4 cipher AuthHeader host TLSv1.2"#;
+        let r = parse_line(line).unwrap();
+        assert_eq!(r.get(field::REFERER), Some(r#"a" b"#));
+        assert_eq!(r.get(field::USER_AGENT), Some(r#"ua "quoted" ua"#));
+        assert_eq!(r.get(field::SIGNATURE_VERSION), Some("SigV4"));
+    }
+
+    #[test]
+    fn bare_dash_for_quoted_fields_and_ipv6() {
+        let line = "o b [17/Sep/2010:13:38:36 +0000] 2001:db8::1 c 71F7D2AAA93B0A05 REST.COPY.OBJECT_GET k - 200 - - 13538337 - - - - -";
+        let r = parse_line(line).unwrap();
+        assert_eq!(r.get(field::REQUEST_URI), None);
+        assert_eq!(r.get(field::REMOTE_IP), Some("2001:db8::1"));
+        assert_eq!(r.number(field::OBJECT_SIZE), Some(13_538_337));
+        assert_eq!(r.field_count, 18);
+    }
+
+    #[test]
+    fn extra_trailing_fields_are_kept() {
+        let mut line = AWS_DOC_LINE.to_owned();
+        line.push_str(" us-east-1 future1  future2");
+        let r = parse_line(&line).unwrap();
+        assert_eq!(r.get(field::SOURCE_REGION), Some("us-east-1"));
+        assert_eq!(r.extra_fields().collect::<Vec<_>>(), ["future1", "future2"]);
+        assert_eq!(r.field_count, 29);
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_sal_line() {
+        for bad in [
+            "",
+            "hello world",
+            r#"{"eventName":"GetObject"}"#,
+            "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k \"GET /k HTTP/1.1",
+            "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k \"GET /k HTTP/1.1\" 200 - 1 1 1",
+            "o b [06/Feb/2019:00:00:38 +0000] host.example r ID REST.GET.OBJECT k - 200 - - - - - - - -",
+            "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k - 2000 - - - - - - - -",
+            "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k - 200 - x - - - - - -",
+            "o b [06/Xyz/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k - 200 - - - - - - - -",
+        ] {
+            assert!(parse_line(bad).is_err(), "accepted: {bad}");
+        }
+    }
+
+    #[test]
+    fn operation_grammar() {
+        for ok in ["REST.GET.OBJECT", "SOAP.CreateBucket", "S3.COMPUTE.OBJECT.CHECKSUM", "BATCH.DELETE.OBJECT", "S3.TRANSITION_SIA.OBJECT"] {
+            assert!(is_operation(ok), "{ok}");
+        }
+        for bad in ["REST", "REST.", "rest.get", "3E57427F3EXAMPLE", "arn:aws:iam::1:user/a.b", "A..B", ".REST.GET", "REST.GET.OBJ-ECT"] {
+            assert!(!is_operation(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn request_line() {
+        let r = parse_request_line("GET /b/k?versionId=1 HTTP/1.1").unwrap();
+        assert_eq!((r.method, r.path, r.query, r.version), ("GET", "/b/k", Some("versionId=1"), "1.1"));
+        assert_eq!(parse_request_line("OPTIONS * HTTP/1.0").unwrap().path, "*");
+        assert!(parse_request_line("-").is_none());
+        assert!(parse_request_line("GET /x").is_none());
+    }
+}

@@ -1,0 +1,206 @@
+//! CloudTrail S3 record → OCSF event (the "CloudTrail fields" table of the spec).
+
+use super::*;
+use crate::cloudtrail::{bool_of, count_of, obj_of, str_of};
+use crate::operations::resolve_event_name;
+use crate::timefmt::parse_rfc3339;
+
+/// CloudTrail's account ID for unauthenticated callers.
+const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
+const ACCESS_POINT_TYPE: &str = "AWS::S3::AccessPoint";
+
+/// Map one S3 record. `Err` says which field the event cannot do without.
+pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Event<'a>, String> {
+    let event_name = str_of(record, "eventName").ok_or("record has no eventName")?;
+    // Logstash's date filter moves eventTime into `@timestamp` (as in OTRF's datasets).
+    let event_time = str_of(record, "eventTime").or_else(|| str_of(record, "@timestamp")).ok_or("record has no eventTime")?;
+    let time_ms = parse_rfc3339(event_time).ok_or_else(|| format!("eventTime `{event_time}` is not an RFC 3339 timestamp"))?;
+    let resolved = resolve_event_name(event_name);
+    let error_code = str_of(record, "errorCode");
+    let classified = Classified { activity: resolved.activity, failed: error_code.is_some(), time_ms };
+    let category = str_of(record, "eventCategory");
+    let feature = match (category, bool_of(record.get("managementEvent"))) {
+        (Some("Data"), _) | (None, Some(false)) => Some(FEATURE_DATA),
+        (Some("Management"), _) | (None, Some(true)) => Some(FEATURE_MANAGEMENT),
+        _ => None,
+    };
+
+    let mut e = Event::new(classified, resolved, "AWS CloudTrail", feature, event_name, event_time, ctx);
+    let request_parameters = record.get("requestParameters").filter(|v| !v.is_null());
+    let response_elements = record.get("responseElements").filter(|v| !v.is_null());
+    e.metadata.uid = str_of(record, "eventID");
+    e.set_request_id(str_of(record, "requestID"), request_parameters);
+    e.set_error(error_code, str_of(record, "errorMessage"), response_elements);
+    if let Some(source) = str_of(record, "eventSource") {
+        e.api.service.name = source;
+    }
+    e.cloud.region = str_of(record, "awsRegion");
+    e.cloud.account = str_of(record, "recipientAccountId").map(|uid| Account { uid });
+
+    let vpc_endpoint = str_of(record, "vpcEndpointId");
+    e.src_endpoint = match str_of(record, "sourceIPAddress") {
+        Some(ip) if is_ip(ip) => Endpoint { ip: Some(ip), uid: vpc_endpoint, ..Endpoint::default() },
+        Some(service) => Endpoint { svc_name: Some(service), uid: vpc_endpoint, ..Endpoint::default() },
+        None => Endpoint { svc_name: Some(from_sal::INTERNAL_SOURCE), uid: vpc_endpoint, ..Endpoint::default() },
+    };
+    let params = request_parameters.and_then(Value::as_object);
+    let tls = obj_of(record, "tlsDetails");
+    let host = tls.and_then(|t| str_of(t, "clientProvidedHostHeader")).or_else(|| params.and_then(host_parameter));
+    e.dst_endpoint = host.map(|h| Endpoint { hostname: Some(h), ..Endpoint::default() });
+    e.set_http_request(HttpRequest { user_agent: str_of(record, "userAgent"), ..HttpRequest::default() });
+
+    if let Some(identity) = obj_of(record, "userIdentity") {
+        set_actor(&mut e.actor, identity);
+    } else {
+        e.actor.user = User { kind: "Unknown", name: Some("unknown"), ..User::default() };
+    }
+
+    let mut ct_only = CloudTrailOnly {
+        event_version: str_of(record, "eventVersion"),
+        event_type: str_of(record, "eventType"),
+        event_category: category,
+        read_only: bool_of(record.get("readOnly")),
+        management_event: bool_of(record.get("managementEvent")),
+        shared_event_id: str_of(record, "sharedEventID"),
+        vpc_endpoint_account_id: str_of(record, "vpcEndpointAccountId"),
+        arn_prefixes: Vec::new(),
+    };
+    e.resources = resources(record, params, &mut ct_only.arn_prefixes);
+
+    let extra = obj_of(record, "additionalEventData");
+    let extra_str = |key: &str| extra.and_then(|m| str_of(m, key));
+    e.unmapped.s3 = S3Fields {
+        bucket_owner: None,
+        host_id: extra_str("x-amz-id-2"),
+        signature_version: extra_str("SignatureVersion"),
+        cipher_suite: extra_str("CipherSuite").or_else(|| tls.and_then(|t| str_of(t, "cipherSuite"))),
+        authentication_type: extra_str("AuthenticationMethod"),
+        tls_version: tls.and_then(|t| str_of(t, "tlsVersion")).map(normalize_tls_version),
+        acl_required: extra_str("aclRequired"),
+        // Record resources borrow their ARN from the record, so this finds the borrowed text.
+        access_point_arn: e.resources.iter().find(|r| r.kind == ACCESS_POINT_TYPE).and_then(|r| match r.uid {
+            Cow::Borrowed(arn) => Some(arn),
+            Cow::Owned(_) => None,
+        }),
+        bytes_in: count_of(extra.and_then(|m| m.get("bytesTransferredIn"))),
+        bytes_out: count_of(extra.and_then(|m| m.get("bytesTransferredOut"))),
+        object_size: None,
+        source_region: None,
+        cloudtrail_equivalent: e.unmapped.s3.cloudtrail_equivalent,
+    };
+    e.unmapped.cloudtrail = Some(ct_only);
+    Ok(e)
+}
+
+/// `requestParameters.Host` (new records) or `host` (old records: an array of one).
+fn host_parameter(params: &Map<String, Value>) -> Option<&str> {
+    match params.get("Host").or_else(|| params.get("host"))? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Array(items) => items.first().and_then(Value::as_str).filter(|s| !s.is_empty()),
+        _ => None,
+    }
+}
+
+fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
+    let account = str_of(identity, "accountId");
+    let anonymous = account == Some(ANONYMOUS_PRINCIPAL) || str_of(identity, "type") == Some("Anonymous");
+    let invoked_by = str_of(identity, "invokedBy");
+    actor.app_name = invoked_by;
+    if anonymous {
+        actor.user = User { kind: ANONYMOUS_TYPE, name: Some(ANONYMOUS_NAME), ..User::default() };
+        return;
+    }
+    let mut user = User {
+        kind: str_of(identity, "type").unwrap_or("Unknown"),
+        uid: str_of(identity, "arn"),
+        uid_alt: str_of(identity, "principalId"),
+        name: str_of(identity, "userName"),
+        credential_uid: str_of(identity, "accessKeyId"),
+        account: account.map(|uid| Account { uid }),
+    };
+    if user.uid.is_none() && user.name.is_none() && user.account.is_none() {
+        // OCSF wants a user to be named somehow; an AWS service caller has only `invokedBy`.
+        user.name = invoked_by.or(user.uid_alt).or(Some(user.kind));
+    }
+    actor.user = user;
+
+    let Some(context) = obj_of(identity, "sessionContext") else { return };
+    let attributes = obj_of(context, "attributes");
+    let created = attributes.and_then(|a| str_of(a, "creationDate")).and_then(parse_rfc3339);
+    let session = Session {
+        issuer: obj_of(context, "sessionIssuer").and_then(|i| str_of(i, "arn")),
+        is_mfa: attributes.and_then(|a| bool_of(a.get("mfaAuthenticated"))),
+        created_time: created,
+        created_time_dt: created.map(Rfc3339::from_millis),
+    };
+    if session.issuer.is_some() || session.is_mfa.is_some() || session.created_time.is_some() {
+        actor.session = Some(session);
+    }
+}
+
+/// Resources from the record's `resources[]`, completed from `bucketName`/`key`, buckets first
+/// then objects then the rest, so both sources list the same request's resources alike.
+fn resources<'a>(record: &'a Map<String, Value>, params: Option<&'a Map<String, Value>>, arn_prefixes: &mut Vec<&'a str>) -> Vec<Resource<'a>> {
+    let bucket = params.and_then(|p| str_of(p, "bucketName"));
+    let key = params.and_then(|p| str_of(p, "key"));
+    let version = params.and_then(|p| str_of(p, "versionId"));
+    let mut out: Vec<Resource<'a>> = Vec::new();
+    for item in record.get("resources").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+        let Some(item) = item.as_object() else { continue };
+        if let Some(prefix) = str_of(item, "ARNPrefix") {
+            arn_prefixes.push(prefix);
+            continue;
+        }
+        let (Some(kind), Some(arn)) = (str_of(item, "type"), str_of(item, "ARN").or_else(|| str_of(item, "arn"))) else { continue };
+        let name = match kind {
+            BUCKET_TYPE => bucket.filter(|b| arn.strip_suffix('/').unwrap_or(arn).ends_with(b)).or_else(|| arn_name(arn, false)),
+            OBJECT_TYPE => key.filter(|k| arn.ends_with(k)).or_else(|| arn_name(arn, true)),
+            _ => None,
+        };
+        out.push(Resource {
+            kind,
+            uid: Cow::Borrowed(arn),
+            name: name.map(Cow::Borrowed),
+            version: if kind == OBJECT_TYPE && name == key { version } else { None },
+            owner: str_of(item, "accountId").map(|uid| Owner { uid: None, account: Some(Account { uid }) }),
+        });
+    }
+    if let Some(bucket) = bucket {
+        if !out.iter().any(|r| r.kind == BUCKET_TYPE) {
+            out.push(Resource { kind: BUCKET_TYPE, uid: Cow::Owned(bucket_arn(bucket)), name: Some(Cow::Borrowed(bucket)), version: None, owner: None });
+        }
+        if let Some(key) = key.filter(|_| !out.iter().any(|r| r.kind == OBJECT_TYPE)) {
+            out.push(Resource { kind: OBJECT_TYPE, uid: Cow::Owned(object_arn(bucket, key)), name: Some(Cow::Borrowed(key)), version, owner: None });
+        }
+    }
+    out.sort_by_key(|r| match r.kind {
+        BUCKET_TYPE => 0,
+        OBJECT_TYPE => 1,
+        _ => 2,
+    });
+    out
+}
+
+/// The bucket name or object key inside an `arn:aws:s3:::bucket/key` ARN.
+fn arn_name(arn: &str, object: bool) -> Option<&str> {
+    let (_, path) = arn.split_once(":::")?;
+    match (object, path.split_once('/')) {
+        (true, Some((_, key))) if !key.is_empty() => Some(key),
+        (false, Some((bucket, _))) => Some(bucket),
+        (false, None) if !path.is_empty() => Some(path),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_arns() {
+        assert_eq!(arn_name("arn:aws:s3:::b/k/with/slashes", true), Some("k/with/slashes"));
+        assert_eq!(arn_name("arn:aws:s3:::b", false), Some("b"));
+        assert_eq!(arn_name("arn:aws:s3:::b/", false), Some("b"));
+        assert_eq!(arn_name("arn:aws:s3-outposts:us-east-1:1:outpost/o/bucket/b", false), None);
+    }
+}
