@@ -132,7 +132,10 @@ mod tests {
         assert!(matches!(shape(&record), Shape::Record(_)));
         assert!(matches!(shape(&json!({"Records": [record.clone()]})), Shape::List(l) if l.len() == 1));
         assert!(matches!(shape(&json!({"detail-type": EVENTBRIDGE_CLOUDTRAIL, "detail": record.clone()})), Shape::Wrapped(_)));
-        assert!(matches!(shape(&json!({"detail-type": "Object Created", "source": "aws.s3", "detail": {}})), Shape::S3EventNotification(_)));
+        assert!(matches!(
+            shape(&json!({"detail-type": "Object Created", "source": "aws.s3", "detail": {}})),
+            Shape::S3EventNotification(_)
+        ));
         assert!(matches!(shape(&json!({"messageType": "DATA_MESSAGE", "logEvents": []})), Shape::LogEvents(_)));
         assert!(matches!(shape(&json!({"messageType": "CONTROL_MESSAGE", "logEvents": []})), Shape::ControlMessage));
         assert!(matches!(shape(&json!({"_test_name": "x", "record": record})), Shape::Wrapped(_)));

@@ -69,15 +69,7 @@ pub struct ErrorRecord {
 impl ErrorRecord {
     pub fn new(kind: ErrorKind, message: impl Into<String>, input: &str) -> Self {
         let (input, input_truncated) = clip(input);
-        ErrorRecord {
-            kind,
-            message: message.into(),
-            log_name: None,
-            line: None,
-            index: None,
-            input: input.to_owned(),
-            input_truncated,
-        }
+        ErrorRecord { kind, message: message.into(), log_name: None, line: None, index: None, input: input.to_owned(), input_truncated }
     }
 
     pub fn at_line(mut self, line: u64) -> Self {

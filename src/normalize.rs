@@ -207,9 +207,20 @@ impl Normalizer {
                     match log_event.get("message").and_then(Value::as_str) {
                         Some(message) => match serde_json::from_str::<Value>(message) {
                             Ok(inner) => self.walk(&inner, Some(message), at, sink),
-                            Err(e) => sink.error(self.error(ErrorKind::JsonSyntax, format!("CloudWatch Logs message is not JSON: {e}"), message, at)),
+                            Err(e) => sink.error(self.error(
+                                ErrorKind::JsonSyntax,
+                                format!("CloudWatch Logs message is not JSON: {e}"),
+                                message,
+                                at,
+                            )),
                         },
-                        None => sink.error(self.error_for_value(ErrorKind::NotCloudTrail, "CloudWatch Logs event has no message string", log_event, None, at)),
+                        None => sink.error(self.error_for_value(
+                            ErrorKind::NotCloudTrail,
+                            "CloudWatch Logs event has no message string",
+                            log_event,
+                            None,
+                            at,
+                        )),
                     }
                 }
             }
@@ -218,7 +229,9 @@ impl Normalizer {
                 let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
                 sink.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
             }
-            Shape::Unknown(why) => sink.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at)),
+            Shape::Unknown(why) => {
+                sink.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at))
+            }
         }
     }
 
@@ -271,7 +284,14 @@ impl Normalizer {
         self.error(kind, message.to_owned(), &input, at)
     }
 
-    fn error_for_record(&self, kind: ErrorKind, message: &str, record: &Map<String, Value>, raw: Option<&str>, at: Location) -> ErrorRecord {
+    fn error_for_record(
+        &self,
+        kind: ErrorKind,
+        message: &str,
+        record: &Map<String, Value>,
+        raw: Option<&str>,
+        at: Location,
+    ) -> ErrorRecord {
         let input = raw.map(Cow::Borrowed).unwrap_or_else(|| Cow::Owned(serde_json::to_string(record).unwrap_or_default()));
         self.error(kind, message.to_owned(), &input, at)
     }

@@ -330,7 +330,8 @@ impl<'a> Cursor<'a> {
             // `GET /key HTTP/1.1"`: the text before the close ends in ` HTTP/d.d`.
             Close::RequestUri => {
                 let inner = &b[inner_start..close];
-                inner == b"-" || (inner.len() >= 9 && inner[inner.len() - 9..inner.len() - 3] == *b" HTTP/" && inner[inner.len() - 2] == b'.')
+                inner == b"-"
+                    || (inner.len() >= 9 && inner[inner.len() - 9..inner.len() - 3] == *b" HTTP/" && inner[inner.len() - 2] == b'.')
             }
             // The user agent follows: `"…"` or a bare `-`.
             Close::Referer => {
@@ -466,7 +467,8 @@ mod tests {
 
     #[test]
     fn operation_grammar() {
-        for ok in ["REST.GET.OBJECT", "SOAP.CreateBucket", "S3.COMPUTE.OBJECT.CHECKSUM", "BATCH.DELETE.OBJECT", "S3.TRANSITION_SIA.OBJECT"] {
+        for ok in ["REST.GET.OBJECT", "SOAP.CreateBucket", "S3.COMPUTE.OBJECT.CHECKSUM", "BATCH.DELETE.OBJECT", "S3.TRANSITION_SIA.OBJECT"]
+        {
             assert!(is_operation(ok), "{ok}");
         }
         for bad in ["REST", "REST.", "rest.get", "3E57427F3EXAMPLE", "arn:aws:iam::1:user/a.b", "A..B", ".REST.GET", "REST.GET.OBJ-ECT"] {

@@ -140,7 +140,11 @@ fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
 
 /// Resources from the record's `resources[]`, completed from `bucketName`/`key`, buckets first
 /// then objects then the rest, so both sources list the same request's resources alike.
-fn resources<'a>(record: &'a Map<String, Value>, params: Option<&'a Map<String, Value>>, arn_prefixes: &mut Vec<&'a str>) -> Vec<Resource<'a>> {
+fn resources<'a>(
+    record: &'a Map<String, Value>,
+    params: Option<&'a Map<String, Value>>,
+    arn_prefixes: &mut Vec<&'a str>,
+) -> Vec<Resource<'a>> {
     let bucket = params.and_then(|p| str_of(p, "bucketName"));
     let key = params.and_then(|p| str_of(p, "key"));
     let version = params.and_then(|p| str_of(p, "versionId"));
@@ -167,10 +171,22 @@ fn resources<'a>(record: &'a Map<String, Value>, params: Option<&'a Map<String, 
     }
     if let Some(bucket) = bucket {
         if !out.iter().any(|r| r.kind == BUCKET_TYPE) {
-            out.push(Resource { kind: BUCKET_TYPE, uid: Cow::Owned(bucket_arn(bucket)), name: Some(Cow::Borrowed(bucket)), version: None, owner: None });
+            out.push(Resource {
+                kind: BUCKET_TYPE,
+                uid: Cow::Owned(bucket_arn(bucket)),
+                name: Some(Cow::Borrowed(bucket)),
+                version: None,
+                owner: None,
+            });
         }
         if let Some(key) = key.filter(|_| !out.iter().any(|r| r.kind == OBJECT_TYPE)) {
-            out.push(Resource { kind: OBJECT_TYPE, uid: Cow::Owned(object_arn(bucket, key)), name: Some(Cow::Borrowed(key)), version, owner: None });
+            out.push(Resource {
+                kind: OBJECT_TYPE,
+                uid: Cow::Owned(object_arn(bucket, key)),
+                name: Some(Cow::Borrowed(key)),
+                version,
+                owner: None,
+            });
         }
     }
     out.sort_by_key(|r| match r.kind {

@@ -18,11 +18,8 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
     let error_code = r.get(field::ERROR_CODE);
     let resolved = resolve_sal(operation, r.get(field::KEY).is_some(), request_line.and_then(|l| l.query).unwrap_or(""));
 
-    let classified = Classified {
-        activity: resolved.activity,
-        failed: error_code.is_some() || status.is_some_and(|s| s >= 400),
-        time_ms: r.time_ms,
-    };
+    let classified =
+        Classified { activity: resolved.activity, failed: error_code.is_some() || status.is_some_and(|s| s >= 400), time_ms: r.time_ms };
     let mut e = Event::new(classified, resolved, "Amazon S3", Some(FEATURE_SAL), operation, r.raw(field::TIME), ctx);
     e.set_request_id(r.get(field::REQUEST_ID), None);
     e.set_error(error_code, None, None);
@@ -44,11 +41,8 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
         referrer: r.get(field::REFERER),
         user_agent: r.get(field::USER_AGENT),
     });
-    e.http_response = status.map(|code| HttpResponse {
-        code,
-        length: r.number(field::BYTES_SENT),
-        latency: r.number(field::TURN_AROUND_TIME),
-    });
+    e.http_response =
+        status.map(|code| HttpResponse { code, length: r.number(field::BYTES_SENT), latency: r.number(field::TURN_AROUND_TIME) });
 
     if let Some(bucket) = r.get(field::BUCKET) {
         e.resources.push(Resource {
