@@ -147,8 +147,14 @@ pub fn parse_line(line: &str) -> Result<SalRecord<'_>, SalError> {
         return Err(cur.error(format!("line ends after {count} fields; at least {} are expected", field::MINIMUM)));
     }
     cur.skip_spaces();
-    let extra = &line[cur.pos..];
+    let mut extra = &line[cur.pos..];
     count += extra.split(' ').filter(|s| !s.is_empty()).count();
+    // Fields 25-27 came late and are short of shape; a value that does not have its documented
+    // shape means this line's tail is not AWS's current layout: keep it as extra fields, in order.
+    if let Some(first_off) = (field::ACCESS_POINT_ARN..field::KNOWN).find(|&i| !fields[i].is_empty() && !late_field_fits(i, fields[i])) {
+        extra = &line[column_of(line, fields[first_off])..];
+        fields[first_off..].fill("");
+    }
 
     let record = SalRecord { fields, field_count: count, extra, time_ms };
     check_shapes(&record, line)?;
@@ -182,6 +188,17 @@ fn check_shapes(r: &SalRecord<'_>, line: &str) -> Result<(), SalError> {
         }
     }
     Ok(())
+}
+
+/// Whether a value has the shape AWS documents for late field `index` (25-27).
+fn late_field_fits(index: usize, value: &str) -> bool {
+    value == "-"
+        || match index {
+            field::ACCESS_POINT_ARN => value.starts_with("arn:"),
+            field::ACL_REQUIRED => value.eq_ignore_ascii_case("yes"),
+            field::SOURCE_REGION => crate::ocsf::is_region(value),
+            _ => true,
+        }
 }
 
 /// Byte offset of `part` within `line` (both from the same allocation), for error positions.
@@ -446,6 +463,22 @@ mod tests {
         assert_eq!(r.get(field::SOURCE_REGION), Some("us-east-1"));
         assert_eq!(r.extra_fields().collect::<Vec<_>>(), ["future1", "future2"]);
         assert_eq!(r.field_count, 29);
+    }
+
+    #[test]
+    fn late_fields_out_of_shape_become_extra_fields() {
+        // Panther's test line: a 24-field line followed by `test1 test2`.
+        let line = AWS_DOC_LINE.replace(" arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP Yes", " test1 test2");
+        let r = parse_line(&line).unwrap();
+        assert_eq!(r.get(field::ACCESS_POINT_ARN), None);
+        assert_eq!(r.get(field::ACL_REQUIRED), None);
+        assert_eq!(r.extra_fields().collect::<Vec<_>>(), ["test1", "test2"]);
+        assert_eq!(r.field_count, 26);
+        // A good access point ARN then an odd aclRequired: only the odd tail moves.
+        let line = AWS_DOC_LINE.replace(" Yes", " maybe us-east-1");
+        let r = parse_line(&line).unwrap();
+        assert!(r.get(field::ACCESS_POINT_ARN).is_some());
+        assert_eq!(r.extra_fields().collect::<Vec<_>>(), ["maybe", "us-east-1"]);
     }
 
     #[test]

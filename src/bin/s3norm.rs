@@ -1,1 +1,146 @@
-fn main() {}
+//! `s3norm normalize`: the native command-line tool.
+//!
+//! Reads S3 server access log files and CloudTrail files (plain or gzip, files, directories or
+//! standard input), writes OCSF API Activity events as NDJSON on standard output and error records
+//! as NDJSON on standard error (or `--errors PATH`), then a summary line on standard error.
+//!
+//! Modules: [`args`] parses the command line, [`input`] finds and reads the inputs, [`output`] is
+//! the sink that writes and counts what the library produces.
+
+// The binary's root is `src/bin/s3norm.rs` (Cargo.toml); its modules live in `src/bin/s3norm/`.
+#[path = "s3norm/args.rs"]
+mod args;
+#[path = "s3norm/input.rs"]
+mod input;
+#[path = "s3norm/output.rs"]
+mod output;
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use s3norm::{Normalizer, Options};
+
+use crate::args::{Args, Command};
+use crate::input::{FileId, Input};
+use crate::output::{Failure, Output};
+
+/// Exit statuses.
+const EXIT_OK: u8 = 0;
+const EXIT_IO: u8 = 1;
+const EXIT_STRICT: u8 = 2;
+const EXIT_USAGE: u8 = 64;
+
+/// Inputs larger than this (in total) get a progress bar, when standard error is a terminal.
+const PROGRESS_MIN_BYTES: u64 = 64 << 20;
+
+fn main() -> ExitCode {
+    let code = match args::parse(std::env::args_os().skip(1)) {
+        Ok(Command::Help) => {
+            let _ = io::stdout().lock().write_all(args::USAGE.as_bytes());
+            EXIT_OK
+        }
+        Ok(Command::Version) => {
+            let _ = writeln!(io::stdout().lock(), "s3norm {}", s3norm::VERSION);
+            EXIT_OK
+        }
+        Ok(Command::Normalize(args)) => run(args),
+        Err(message) => {
+            let usage = args::USAGE.lines().next().unwrap_or_default();
+            let _ = write!(io::stderr().lock(), "s3norm: {message}\n{usage}\nTry 's3norm --help' for more information.\n");
+            EXIT_USAGE
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn run(args: Args) -> u8 {
+    let errors_file = match &args.errors {
+        Some(path) => match File::create(path) {
+            Ok(file) => Some((path.clone(), file)),
+            Err(e) => {
+                let _ = writeln!(io::stderr().lock(), "s3norm: {}: {e}", path.display());
+                return EXIT_IO;
+            }
+        },
+        None => None,
+    };
+    // The run's own output files are never read back as inputs (that could loop forever).
+    let own_outputs: Vec<FileId> =
+        errors_file.iter().filter_map(|(_, file)| file.metadata().ok().and_then(|m| FileId::of(&m))).chain(FileId::of_stdout()).collect();
+
+    let collected = input::collect(&args.paths);
+    let bar = progress_bar(&collected.inputs);
+    let mut out = Output::new(errors_file, bar);
+    let mut unreadable = false;
+    for (path, e) in &collected.failures {
+        out.diag(format_args!("{}: {e}", path.display()));
+        unreadable = true;
+    }
+
+    let mut done_bytes = 0u64;
+    for input in &collected.inputs {
+        if input.id.is_some_and(|id| own_outputs.contains(&id)) {
+            out.diag(format_args!("{}: skipped: it is an output of this run", input.display()));
+            continue;
+        }
+        let normalizer = Normalizer::new(Options { raw_data: args.raw, log_name: input.log_name.clone(), ..Options::default() });
+        let bar = out.bar().cloned();
+        if let Err(e) = input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
+            out.diag(format_args!("{}: {e}", input.display()));
+            unreadable = true;
+        }
+        if out.stopped() {
+            break;
+        }
+        if let (Some(bar), Some(size)) = (&bar, input.size) {
+            done_bytes += size;
+            bar.set_position(done_bytes);
+        }
+    }
+
+    let (stats, failure) = out.finish();
+    let code = if unreadable {
+        EXIT_IO
+    } else if args.strict && stats.errors > 0 {
+        EXIT_STRICT
+    } else {
+        EXIT_OK
+    };
+    let mut stderr = io::stderr().lock();
+    match failure {
+        // The reader went away (`| head`): end quietly, as far as the run had got.
+        Some(Failure::Stdout(e)) if e.kind() == io::ErrorKind::BrokenPipe => return code,
+        Some(Failure::Stdout(e)) => {
+            let _ = writeln!(stderr, "s3norm: standard output: {e}");
+            return EXIT_IO;
+        }
+        Some(Failure::Errors(path, e)) => {
+            let name = path.map_or_else(|| "standard error".to_owned(), |p| p.display().to_string());
+            let _ = writeln!(stderr, "s3norm: {name}: {e}");
+            return EXIT_IO;
+        }
+        None => {}
+    }
+    if !args.quiet {
+        let _ = writeln!(stderr, "{} events, {} errors, {} skipped", stats.events, stats.errors, stats.skipped);
+    }
+    code
+}
+
+/// A bar of bytes read, only for a terminal and a large input of known size.
+fn progress_bar(inputs: &[Input]) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let mut total = 0u64;
+    for input in inputs {
+        total = total.saturating_add(input.size?);
+    }
+    if total <= PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let style = ProgressStyle::with_template("{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}").ok()?;
+    Some(ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()).with_style(style))
+}

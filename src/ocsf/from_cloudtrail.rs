@@ -169,8 +169,9 @@ fn resources<'a>(
             owner: str_of(item, "accountId").map(|uid| Owner { uid: None, account: Some(Account { uid }) }),
         });
     }
-    if let Some(bucket) = bucket {
-        if !out.iter().any(|r| r.kind == BUCKET_TYPE) {
+    // Records that list no resources (older management events) still name bucket and key.
+    if let (Some(bucket), true) = (bucket, out.is_empty()) {
+        {
             out.push(Resource {
                 kind: BUCKET_TYPE,
                 uid: Cow::Owned(bucket_arn(bucket)),
@@ -179,7 +180,7 @@ fn resources<'a>(
                 owner: None,
             });
         }
-        if let Some(key) = key.filter(|_| !out.iter().any(|r| r.kind == OBJECT_TYPE)) {
+        if let Some(key) = key {
             out.push(Resource {
                 kind: OBJECT_TYPE,
                 uid: Cow::Owned(object_arn(bucket, key)),
@@ -189,9 +190,10 @@ fn resources<'a>(
             });
         }
     }
+    // Any bucket type (S3, S3 on Outposts) first, then objects, then the rest, each in record order.
     out.sort_by_key(|r| match r.kind {
-        BUCKET_TYPE => 0,
-        OBJECT_TYPE => 1,
+        k if k.ends_with("::Bucket") => 0,
+        k if k.ends_with("::Object") => 1,
         _ => 2,
     });
     out

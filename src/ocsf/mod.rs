@@ -496,8 +496,8 @@ pub fn region_from_host(host: &str) -> Option<&str> {
     })
 }
 
-/// `us-east-1`, `eu-central-2`, `us-gov-west-1`, `ap-southeast-5`: letters-…-digits.
-fn is_region(s: &str) -> bool {
+/// Whether `s` is shaped like an AWS region: `us-east-1`, `eu-central-2`, `us-gov-west-1`.
+pub fn is_region(s: &str) -> bool {
     let mut parts = s.split('-');
     let first_ok = parts.next().is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()));
     let (mut words, mut last_is_number) = (0, false);

@@ -1,0 +1,123 @@
+//! Command-line parsing (lexopt) and the usage text.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+pub const USAGE: &str = "\
+Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+
+Normalize Amazon S3 server access logs and CloudTrail S3 records into OCSF 1.8.0
+API Activity events, written as NDJSON on standard output.
+
+Each FILE may be plain or gzip-compressed (detected by content, concatenated
+members included). A DIR is walked recursively in sorted order, without following
+symlinked directories. '-', or no path at all, reads standard input.
+
+Options:
+      --raw          put the original line or record text into raw_data
+      --strict       exit with status 2 if any input unit was refused
+      --errors PATH  write error records (NDJSON) to PATH instead of standard error
+  -q, --quiet        do not print the summary line on standard error
+  -h, --help         print this help and exit
+  -V, --version      print the version and exit
+
+Exit status: 0 success; 1 an input (or an output) could not be read or written;
+2 --strict and at least one error record; 64 usage error.
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Version,
+    Normalize(Args),
+}
+
+/// Options of `s3norm normalize`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Args {
+    pub raw: bool,
+    pub strict: bool,
+    pub quiet: bool,
+    /// Where error records go; `None`: standard error.
+    pub errors: Option<PathBuf>,
+    /// Inputs in command-line order; `-` is standard input. Empty: standard input.
+    pub paths: Vec<OsString>,
+}
+
+/// Parse the arguments after the program name. `Err` carries a message for a usage error.
+pub fn parse<I>(args: I) -> Result<Command, String>
+where
+    I: IntoIterator,
+    I::Item: Into<OsString>,
+{
+    use lexopt::prelude::*;
+
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut command_seen = false;
+    let mut out = Args::default();
+    loop {
+        let arg = match parser.next() {
+            Ok(Some(arg)) => arg,
+            Ok(None) => break,
+            Err(e) => return Err(e.to_string()),
+        };
+        match arg {
+            Short('h') | Long("help") => return Ok(Command::Help),
+            Short('V') | Long("version") => return Ok(Command::Version),
+            Long("raw") => out.raw = true,
+            Long("strict") => out.strict = true,
+            Short('q') | Long("quiet") => out.quiet = true,
+            Long("errors") => {
+                let value = parser.value().map_err(|e| e.to_string())?;
+                if value.is_empty() {
+                    return Err("--errors needs a non-empty path".to_owned());
+                }
+                out.errors = Some(PathBuf::from(value));
+            }
+            Value(value) if !command_seen => {
+                if value != "normalize" {
+                    return Err(format!("unknown command '{}'", value.to_string_lossy()));
+                }
+                command_seen = true;
+            }
+            Value(value) => out.paths.push(value),
+            other => return Err(other.unexpected().to_string()),
+        }
+    }
+    if !command_seen {
+        return Err("missing command (expected 'normalize')".to_owned());
+    }
+    Ok(Command::Normalize(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().copied())
+    }
+
+    #[test]
+    fn parses_flags_paths_and_stdin() {
+        let Ok(Command::Normalize(a)) = p(&["normalize", "--raw", "-q", "--errors=e.ndjson", "a.log", "-", "--", "--strict"]) else {
+            panic!("expected normalize");
+        };
+        assert!(a.raw && a.quiet && !a.strict);
+        assert_eq!(a.errors, Some(PathBuf::from("e.ndjson")));
+        assert_eq!(a.paths, vec![OsString::from("a.log"), "-".into(), "--strict".into()]);
+    }
+
+    #[test]
+    fn help_version_and_usage_errors() {
+        assert_eq!(p(&["--help"]), Ok(Command::Help));
+        assert_eq!(p(&["normalize", "-h", "x"]), Ok(Command::Help));
+        assert_eq!(p(&["-V"]), Ok(Command::Version));
+        assert!(p(&[]).is_err());
+        assert!(p(&["frobnicate"]).is_err());
+        assert!(p(&["normalize", "--bogus"]).is_err());
+        assert!(p(&["normalize", "--errors"]).is_err());
+        assert!(p(&["normalize", "--raw=yes"]).is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! Outputs: events as NDJSON on standard output, error records as NDJSON on standard error or a
+//! file, diagnostics and the summary on standard error (around the progress bar, if any).
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufWriter, Stderr, StdoutLock, Write};
+use std::path::PathBuf;
+
+use indicatif::ProgressBar;
+use s3norm::ocsf::Event;
+use s3norm::{ErrorRecord, Sink, Skip, Stats};
+
+const WRITE_BUFFER: usize = 64 * 1024;
+
+/// An output that could not be written; the run stops at the first one.
+#[derive(Debug)]
+pub enum Failure {
+    Stdout(io::Error),
+    /// The error-record output (`path` or, when `None`, standard error).
+    Errors(Option<PathBuf>, io::Error),
+}
+
+enum ErrorOut {
+    File(PathBuf, BufWriter<File>),
+    Stderr(BufWriter<Stderr>),
+}
+
+/// The run's sink: writes what the normalizer produces and counts it.
+pub struct Output {
+    events: BufWriter<StdoutLock<'static>>,
+    errors: ErrorOut,
+    bar: Option<ProgressBar>,
+    stats: Stats,
+    failure: Option<Failure>,
+    scratch: Vec<u8>,
+}
+
+impl Output {
+    /// `errors`: the opened `--errors` file, or `None` for standard error.
+    pub fn new(errors: Option<(PathBuf, File)>, bar: Option<ProgressBar>) -> Output {
+        let errors = match errors {
+            Some((path, file)) => ErrorOut::File(path, BufWriter::with_capacity(WRITE_BUFFER, file)),
+            None => ErrorOut::Stderr(BufWriter::new(io::stderr())),
+        };
+        Output {
+            events: BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()),
+            errors,
+            bar,
+            stats: Stats::default(),
+            failure: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// An output failed: reading more input is pointless.
+    pub fn stopped(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    pub fn bar(&self) -> Option<&ProgressBar> {
+        self.bar.as_ref()
+    }
+
+    /// A diagnostic line on standard error, after any error records buffered for it and without
+    /// tearing the progress bar.
+    pub fn diag(&mut self, message: fmt::Arguments<'_>) {
+        if let ErrorOut::Stderr(w) = &mut self.errors {
+            if let Err(e) = w.flush() {
+                self.fail_errors(e);
+            }
+        }
+        let write = || {
+            let _ = writeln!(io::stderr().lock(), "s3norm: {message}");
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
+        }
+    }
+
+    /// Flush the outputs and clear the progress bar; the counts and the first output failure.
+    pub fn finish(mut self) -> (Stats, Option<Failure>) {
+        if self.failure.is_none() {
+            if let Err(e) = self.events.flush() {
+                self.failure = Some(Failure::Stdout(e));
+            }
+        }
+        if self.failure.is_none() {
+            let flushed = match &mut self.errors {
+                ErrorOut::File(_, w) => w.flush(),
+                ErrorOut::Stderr(w) => w.flush(),
+            };
+            if let Err(e) = flushed {
+                self.fail_errors(e);
+            }
+        }
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+        (self.stats, self.failure.take())
+    }
+
+    fn fail_errors(&mut self, e: io::Error) {
+        if self.failure.is_none() {
+            let path = match &self.errors {
+                ErrorOut::File(path, _) => Some(path.clone()),
+                ErrorOut::Stderr(_) => None,
+            };
+            self.failure = Some(Failure::Errors(path, e));
+        }
+    }
+
+    fn write_error(&mut self, error: &ErrorRecord) -> io::Result<()> {
+        match &mut self.errors {
+            ErrorOut::File(_, w) => {
+                serde_json::to_writer(&mut *w, error)?;
+                w.write_all(b"\n")
+            }
+            ErrorOut::Stderr(w) => {
+                self.scratch.clear();
+                serde_json::to_writer(&mut self.scratch, error)?;
+                self.scratch.push(b'\n');
+                match &self.bar {
+                    // Unbuffered, between two draws of the bar.
+                    Some(bar) => bar.suspend(|| {
+                        w.flush()?;
+                        let mut stderr = io::stderr().lock();
+                        stderr.write_all(&self.scratch)?;
+                        stderr.flush()
+                    }),
+                    None => w.write_all(&self.scratch),
+                }
+            }
+        }
+    }
+}
+
+impl Sink for Output {
+    fn event(&mut self, event: &Event<'_>) {
+        self.stats.inputs += 1;
+        self.stats.events += 1;
+        if self.failure.is_some() {
+            return;
+        }
+        let written = serde_json::to_writer(&mut self.events, event).map_err(io::Error::from).and_then(|()| self.events.write_all(b"\n"));
+        if let Err(e) = written {
+            self.failure = Some(Failure::Stdout(e));
+        }
+    }
+
+    fn error(&mut self, error: ErrorRecord) {
+        self.stats.inputs += 1;
+        self.stats.errors += 1;
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(e) = self.write_error(&error) {
+            self.fail_errors(e);
+        }
+    }
+
+    fn skip(&mut self, _skip: Skip) {
+        self.stats.inputs += 1;
+        self.stats.skipped += 1;
+    }
+}

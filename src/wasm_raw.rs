@@ -1,0 +1,429 @@
+//! The zero-import WebAssembly module for non-JS hosts (feature `raw`): Wasmtime, WAMR, Fluent Bit.
+//!
+//! Built without wasm-bindgen for `wasm32-unknown-unknown`, so the module imports nothing and any
+//! engine can instantiate it with an empty import object. Exports (see docs/abi.md):
+//!
+//! | export | signature (wasm) | what it does |
+//! |---|---|---|
+//! | `memory` | memory | the module's linear memory |
+//! | `s3norm_abi_version` | `() -> i32` | [`crate::abi::ABI_VERSION`] |
+//! | `s3norm_alloc` | `(len: i32) -> i32` | `len` bytes for the host to write input into; 0 when `len` is 0 or memory is exhausted |
+//! | `s3norm_dealloc` | `(ptr: i32, len: i32)` | frees a block from `s3norm_alloc` or a `s3norm_transform` result; anything else is ignored |
+//! | `s3norm_transform` | `(ptr: i32, len: i32) -> i64` | ABI request (UTF-8 JSON) in, response out as `(ptr << 32) \| len` |
+//! | `s3norm_fluent_bit_filter` | `(tag, tag_len, time_sec, time_nsec, record, record_len: i32) -> i32` | Fluent Bit's WASM filter signature (event_format json): NUL-terminated JSON object out |
+//!
+//! Robustness rules, since the host's pointers are untrusted:
+//! - every (ptr, len) is checked against the current memory size before it is read; a range out of
+//!   bounds, a null pointer with a non-zero length, or a length past the end of memory becomes an
+//!   `invalid_request` error response, never a trap;
+//! - input that is not inside a live block handed out by this module is copied before use, so later
+//!   allocations cannot overwrite it while it is being parsed;
+//! - `s3norm_dealloc` only frees blocks this module handed out, with their exact length: a wrong,
+//!   stale or doubled free is a no-op instead of heap corruption;
+//! - nothing here unwraps input-derived data.
+//!
+//! Functions named `malloc`/`free` are deliberately not exported: WAMR (Fluent Bit's engine) would
+//! then route its own `module_malloc` through them instead of its private app heap.
+
+use crate::error::{ErrorKind, ErrorRecord};
+use crate::normalize::Stats;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+/// A block handed to the host: `len` is what the host knows, `cap` what the allocator gave.
+#[derive(Clone, Copy)]
+struct Block {
+    len: u32,
+    cap: u32,
+}
+
+/// Live blocks handed to the host, by address. (wasm32-unknown-unknown has one thread; the mutex
+/// only keeps native builds of this module sound.)
+static LIVE: Mutex<BTreeMap<u32, Block>> = Mutex::new(BTreeMap::new());
+/// The Fluent Bit adapter's output: module-owned, overwritten by the next call.
+static FLUENT_BIT_OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, Block>> {
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers (compiled and unit-tested on every target)
+// ---------------------------------------------------------------------------------------------
+
+/// Response for a request the module refused before it reached the normalizer. Same shape and key
+/// order as every [`crate::abi::transform`] response.
+pub fn error_response(record: ErrorRecord) -> String {
+    #[derive(Serialize)]
+    struct Response<'a> {
+        abi_version: u32,
+        events: [(); 0],
+        errors: [&'a ErrorRecord; 1],
+        stats: Stats,
+    }
+    let response = Response {
+        abi_version: crate::abi::ABI_VERSION,
+        events: [],
+        errors: [&record],
+        stats: Stats { inputs: 1, events: 0, errors: 1, skipped: 0 },
+    };
+    serde_json::to_string(&response).unwrap_or_else(|_| {
+        String::from(
+            "{\"abi_version\":1,\"events\":[],\"errors\":[{\"kind\":\"invalid_request\",\"message\":\"internal serialization failure\",\"input\":\"\"}],\"stats\":{\"inputs\":1,\"events\":0,\"errors\":1,\"skipped\":0}}",
+        )
+    })
+}
+
+/// `transform` over bytes: the one place to swap in the core's `abi::transform_bytes` once it
+/// exists (it reports invalid UTF-8 itself). Until then, invalid UTF-8 is answered here.
+pub fn transform_bytes(input: &[u8]) -> String {
+    match std::str::from_utf8(input) {
+        Ok(text) => crate::abi::transform(text),
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(input);
+            error_response(ErrorRecord::new(
+                ErrorKind::InvalidUtf8,
+                format!("request is not UTF-8: invalid byte at offset {}", e.valid_up_to()),
+                &lossy,
+            ))
+        }
+    }
+}
+
+/// Response prefix and single-event suffix fixed by the ABI (docs/abi.md): used to lift the one
+/// event out of a response as text, keeping its key order exactly as the normalizer wrote it.
+const RESPONSE_PREFIX: &str = "{\"abi_version\":1,\"events\":[";
+const SINGLE_EVENT_SUFFIX: &str = "],\"errors\":[],\"stats\":{\"inputs\":1,\"events\":1,\"errors\":0,\"skipped\":0}}";
+
+/// The Fluent Bit adapter's logic, host-independent: one record (JSON text, as Fluent Bit's
+/// `event_format json` passes it) in, one JSON object out.
+///
+/// - The record yields exactly one event and nothing else: the output is that OCSF event.
+/// - Otherwise the output is the original record with `s3norm_error` added (`kind`, `message`, and
+///   `line`/`index` when known; `kind` is `skipped` for a CloudTrail record of another service, and
+///   `invalid_request` when the record held no log data), plus `s3norm_result` (the whole ABI
+///   response) when it carries more than that one error, e.g. several events from a record holding
+///   a whole trail file. Nothing is dropped.
+///
+/// The log text is taken from `message`, or from `log` (Fluent Bit's tail input) when there is no
+/// string `message`. Records that are not JSON objects are wrapped as `{"message": …}` first.
+pub fn fluent_bit_record(record: &[u8]) -> String {
+    // Parse the record. Fluent Bit's JSON mode always sends an object; anything else is wrapped.
+    let text = match std::str::from_utf8(record) {
+        Ok(t) => t,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(record).into_owned();
+            return annotate(
+                wrap_message(Value::String(lossy)),
+                error_object("invalid_utf8", &format!("record is not UTF-8: invalid byte at offset {}", e.valid_up_to())),
+                None,
+            );
+        }
+    };
+    let mut was_object = true;
+    let mut object = match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => map,
+        Ok(other) => {
+            was_object = false;
+            wrap_message(other)
+        }
+        Err(e) => {
+            return annotate(
+                wrap_message(Value::String(text.to_owned())),
+                error_object("json_syntax", &format!("record is not JSON (is the filter's event_format json?): {e}")),
+                None,
+            );
+        }
+    };
+
+    // The ABI takes the log text from `message`; Fluent Bit's tail input calls it `log`.
+    let renamed = !matches!(object.get("message"), Some(Value::String(_))) && matches!(object.get("log"), Some(Value::String(_)));
+    let response = if renamed {
+        let mut request = object.clone();
+        if let Some(log) = request.remove("log") {
+            request.insert("message".to_owned(), log);
+        }
+        match serde_json::to_string(&Value::Object(request)) {
+            Ok(r) => crate::abi::transform(&r),
+            Err(_) => crate::abi::transform(text),
+        }
+    } else if was_object {
+        crate::abi::transform(text)
+    } else {
+        match serde_json::to_string(&Value::Object(object.clone())) {
+            Ok(r) => crate::abi::transform(&r),
+            Err(_) => crate::abi::transform(text),
+        }
+    };
+
+    // The common case, by text: exactly one event and nothing else.
+    if let Some(event) = response.strip_prefix(RESPONSE_PREFIX).and_then(|rest| rest.strip_suffix(SINGLE_EVENT_SUFFIX)) {
+        if event.starts_with('{') {
+            return event.to_owned();
+        }
+    }
+
+    // Everything else: the original record, annotated.
+    let parsed: Value = match serde_json::from_str(&response) {
+        Ok(v) => v,
+        Err(_) => {
+            object.insert("s3norm_error".to_owned(), error_object("invalid_request", "normalizer response did not parse"));
+            return serde_json::to_string(&Value::Object(object)).unwrap_or_else(|_| fallback_object());
+        }
+    };
+    let count = |key: &str| parsed.get("stats").and_then(|s| s.get(key)).and_then(Value::as_u64).unwrap_or(0);
+    let (events, errors, skipped) = (count("events"), count("errors"), count("skipped"));
+    let first_error = parsed.get("errors").and_then(|e| e.get(0)).and_then(Value::as_object);
+    let error = match first_error {
+        Some(first) => {
+            let mut e = Map::new();
+            for key in ["kind", "message", "line", "index"] {
+                if let Some(v) = first.get(key) {
+                    e.insert(key.to_owned(), v.clone());
+                }
+            }
+            Value::Object(e)
+        }
+        None if skipped > 0 => error_object("skipped", "not an S3 record: a CloudTrail record of another service (skipped and counted)"),
+        None if events == 0 => error_object("invalid_request", "record holds no log data"),
+        None => error_object("multiple_events", &format!("record yielded {events} events; they are in s3norm_result.events")),
+    };
+    let full = if events > 0 || errors > 1 || (errors > 0 && skipped > 0) { Some(parsed) } else { None };
+    annotate(object, error, full)
+}
+
+fn wrap_message(value: Value) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("message".to_owned(), value);
+    map
+}
+
+fn error_object(kind: &str, message: &str) -> Value {
+    let mut e = Map::new();
+    e.insert("kind".to_owned(), Value::String(kind.to_owned()));
+    e.insert("message".to_owned(), Value::String(message.to_owned()));
+    Value::Object(e)
+}
+
+fn annotate(mut record: Map<String, Value>, error: Value, full: Option<Value>) -> String {
+    record.insert("s3norm_error".to_owned(), error);
+    if let Some(full) = full {
+        record.insert("s3norm_result".to_owned(), full);
+    }
+    serde_json::to_string(&Value::Object(record)).unwrap_or_else(|_| fallback_object())
+}
+
+fn fallback_object() -> String {
+    String::from("{\"s3norm_error\":{\"kind\":\"invalid_request\",\"message\":\"internal serialization failure\"}}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exports (wasm32 only: they deal in 32-bit addresses of the module's own memory)
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(target_arch = "wasm32")]
+mod exports {
+    use super::*;
+    use std::alloc::{alloc, dealloc, Layout};
+
+    /// Bytes of linear memory right now.
+    fn memory_bytes() -> u64 {
+        core::arch::wasm32::memory_size::<0>() as u64 * 65536
+    }
+
+    /// Input bytes at (ptr, len): borrowed when they lie inside a live block this module handed
+    /// out, copied otherwise (the host may have written to memory the allocator considers free).
+    enum Input {
+        Borrowed(&'static [u8]),
+        Owned(Vec<u8>),
+    }
+
+    impl Input {
+        fn bytes(&self) -> &[u8] {
+            match self {
+                Input::Borrowed(b) => b,
+                Input::Owned(v) => v,
+            }
+        }
+    }
+
+    fn read_input(ptr: u32, len: u32, what: &str) -> Result<Input, String> {
+        if len == 0 {
+            return Ok(Input::Borrowed(&[]));
+        }
+        if ptr == 0 {
+            return Err(format!("{what}: null pointer with length {len}"));
+        }
+        let end = ptr as u64 + len as u64;
+        let size = memory_bytes();
+        if end > size {
+            return Err(format!("{what}: range {ptr}..{end} is outside linear memory ({size} bytes)"));
+        }
+        // SAFETY: the range lies within linear memory (checked above); every address of linear
+        // memory is readable, and nothing writes to it while this borrow is in use when it sits
+        // inside a live block (which the allocator will not hand out again until it is freed).
+        let inside_live = {
+            let blocks = live();
+            blocks.range(..=ptr).next_back().map(|(&start, b)| start as u64 + b.cap as u64 >= end).unwrap_or(false)
+        };
+        let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(ptr as usize as *const u8, len as usize) };
+        if inside_live {
+            return Ok(Input::Borrowed(bytes));
+        }
+        // Not ours: copy before anything else allocates. `Vec::try_reserve_exact` reports failure
+        // instead of aborting; the copy is a memmove, correct even if the fresh block overlaps.
+        let mut v: Vec<u8> = Vec::new();
+        if v.try_reserve_exact(len as usize).is_err() {
+            return Err(format!("{what}: no memory for a copy of {len} bytes"));
+        }
+        // SAFETY: `v` has capacity for `len` bytes; source is in bounds (checked above).
+        unsafe {
+            core::ptr::copy(ptr as usize as *const u8, v.as_mut_ptr(), len as usize);
+            v.set_len(len as usize);
+        }
+        Ok(Input::Owned(v))
+    }
+
+    /// Hand `bytes` to the host: remember the block, return `(ptr << 32) | len`.
+    fn hand_out(bytes: Vec<u8>) -> u64 {
+        let mut bytes = core::mem::ManuallyDrop::new(bytes);
+        let (ptr, len, cap) = (bytes.as_mut_ptr() as usize as u32, bytes.len() as u32, bytes.capacity() as u32);
+        if cap > 0 {
+            live().insert(ptr, Block { len, cap });
+        }
+        ((ptr as u64) << 32) | len as u64
+    }
+
+    /// ABI version of the request and response format.
+    #[no_mangle]
+    pub extern "C" fn s3norm_abi_version() -> u32 {
+        crate::abi::ABI_VERSION
+    }
+
+    /// Allocate `len` bytes for input. Returns 0 when `len` is 0 or no memory is left (never traps).
+    #[no_mangle]
+    pub extern "C" fn s3norm_alloc(len: u32) -> u32 {
+        if len == 0 {
+            return 0;
+        }
+        let Ok(layout) = Layout::from_size_align(len as usize, 1) else { return 0 };
+        // SAFETY: layout has non-zero size.
+        let ptr = unsafe { alloc(layout) };
+        if ptr.is_null() {
+            return 0;
+        }
+        let ptr = ptr as usize as u32;
+        live().insert(ptr, Block { len, cap: len });
+        ptr
+    }
+
+    /// Free a block from `s3norm_alloc` or a `s3norm_transform` result. `len` must be the length
+    /// the module gave; an unknown pointer, a wrong length or a second free is ignored.
+    #[no_mangle]
+    pub extern "C" fn s3norm_dealloc(ptr: u32, len: u32) {
+        let block = {
+            let mut blocks = live();
+            match blocks.get(&ptr) {
+                Some(b) if b.len == len => blocks.remove(&ptr),
+                _ => None,
+            }
+        };
+        if let Some(b) = block {
+            if let Ok(layout) = Layout::from_size_align(b.cap as usize, 1) {
+                // SAFETY: (ptr, cap) is exactly a live allocation made with this layout.
+                unsafe { dealloc(ptr as usize as *mut u8, layout) }
+            }
+        }
+    }
+
+    /// Normalize the ABI request at (ptr, len) — UTF-8 JSON, see docs/abi.md. Returns the
+    /// response as `(ptr << 32) | len`; free it with `s3norm_dealloc(ptr, len)`. Never traps on bad
+    /// input or bad pointers: those come back as an error response.
+    #[no_mangle]
+    pub extern "C" fn s3norm_transform(ptr: u32, len: u32) -> u64 {
+        let response = match read_input(ptr, len, "s3norm_transform") {
+            Ok(input) => transform_bytes(input.bytes()),
+            Err(message) => error_response(ErrorRecord::new(ErrorKind::InvalidRequest, message, "")),
+        };
+        hand_out(response.into_bytes())
+    }
+
+    /// Fluent Bit WASM filter (`function_name s3norm_fluent_bit_filter`, `event_format json`).
+    ///
+    /// Fluent Bit copies tag and record into module memory (NUL-terminated; the lengths exclude the
+    /// NUL), calls this, copies the NUL-terminated result with strdup and never frees it. The
+    /// result lives in a module-owned buffer that the next call overwrites. Always a non-empty
+    /// JSON object: Fluent Bit drops a record when the result is empty or not an object.
+    #[no_mangle]
+    pub extern "C" fn s3norm_fluent_bit_filter(
+        tag: *const u8,
+        tag_len: u32,
+        time_sec: u32,
+        time_nsec: u32,
+        record: *const u8,
+        record_len: u32,
+    ) -> *const u8 {
+        // The tag routes records inside Fluent Bit and the record's own time is authoritative.
+        let _ = (tag, tag_len, time_sec, time_nsec);
+        let out = match read_input(record as usize as u32, record_len, "record") {
+            Ok(input) => fluent_bit_record(input.bytes()),
+            Err(message) => annotate(Map::new(), error_object("invalid_request", &message), None),
+        };
+        let mut buffer = FLUENT_BIT_OUT.lock().unwrap_or_else(|p| p.into_inner());
+        buffer.clear();
+        if buffer.try_reserve(out.len() + 1).is_err() {
+            // Keep the previous allocation; report in what fits.
+            buffer.clear();
+            let small = fallback_object();
+            if buffer.try_reserve(small.len() + 1).is_err() {
+                return b"{}\0".as_ptr();
+            }
+            buffer.extend_from_slice(small.as_bytes());
+        } else {
+            buffer.extend_from_slice(out.as_bytes());
+        }
+        buffer.push(0);
+        buffer.as_ptr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_response_has_the_abi_shape() {
+        let r = error_response(ErrorRecord::new(ErrorKind::InvalidRequest, "bad", ""));
+        assert_eq!(
+            r,
+            "{\"abi_version\":1,\"events\":[],\"errors\":[{\"kind\":\"invalid_request\",\"message\":\"bad\",\"input\":\"\"}],\"stats\":{\"inputs\":1,\"events\":0,\"errors\":1,\"skipped\":0}}"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_error_record() {
+        let r = transform_bytes(b"\"abc\xff\"");
+        let v: Value = serde_json::from_str(&r).unwrap();
+        assert_eq!(v["errors"][0]["kind"], "invalid_utf8");
+        assert_eq!(v["stats"]["inputs"], 1);
+    }
+
+    #[test]
+    fn fluent_bit_garbage_keeps_the_record() {
+        let out = fluent_bit_record(b"{\"log\":");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["message"], "{\"log\":");
+        assert_eq!(v["s3norm_error"]["kind"], "json_syntax");
+
+        let out = fluent_bit_record(b"\x93\xa3abc");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["s3norm_error"]["kind"], "invalid_utf8");
+
+        let out = fluent_bit_record(b"{\"other\":1}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["other"], 1);
+        assert!(v["s3norm_error"].is_object());
+    }
+}
