@@ -9,6 +9,8 @@ fn main() {
             println!("{}", serde_json::to_string_pretty(e).unwrap());
         }
     }
-    for e in errors { eprintln!("{}", serde_json::to_string(&e).unwrap()); }
+    for e in errors {
+        eprintln!("{}", serde_json::to_string(&e).unwrap());
+    }
     eprintln!("{stats:?}");
 }

@@ -102,7 +102,8 @@ impl Normalizer {
         &self.options
     }
 
-    /// Decide from the start of a text (a few KiB are enough) whether it is lines or one document.
+    /// Decide from the start of a text whether it is lines or one document. Give it at least the
+    /// whole first line (or the whole text): a `{` whose first line is cut short reads as a document.
     ///
     /// A text whose first non-blank byte is `[` is a document; one starting with `{` is NDJSON when
     /// its first line is a whole JSON value, else a (pretty-printed) document. Anything else is
@@ -125,8 +126,8 @@ impl Normalizer {
 
     /// Normalize a whole text: a file's contents or a shipper's message.
     pub fn text(&self, text: &str, sink: &mut dyn Sink) {
-        let head = &text.as_bytes()[..text.len().min(64 * 1024)];
-        match Self::shape(head) {
+        // The whole text, not a head: a first NDJSON record may be longer than any fixed head.
+        match Self::shape(text.as_bytes()) {
             TextShape::Lines => {
                 for (i, line) in text.split('\n').enumerate() {
                     self.line_bytes(line.as_bytes(), i as u64 + 1, sink);
@@ -348,6 +349,14 @@ mod tests {
         assert_eq!(Normalizer::shape(b"\xEF\xBB\xBF  [1]"), TextShape::JsonDocument);
         assert_eq!(Normalizer::shape(b"{\"Records\": []}"), TextShape::JsonDocument);
         assert_eq!(Normalizer::shape(b""), TextShape::Lines);
+    }
+
+    #[test]
+    fn ndjson_with_a_long_first_record_is_still_lines() {
+        let big = format!("{{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"GetUser\",\"pad\":\"{}\"}}", "x".repeat(100_000));
+        let (_, errors, stats) = normalize_to_values(&format!("{big}\n{big}\n"), Options::default());
+        assert!(errors.is_empty());
+        assert_eq!(stats.skipped, 2);
     }
 
     #[test]

@@ -56,11 +56,7 @@ fn minimal_event() -> Value {
 fn set(event: &mut Value, pointer: &str, value: Value) {
     let mut cur = event;
     for key in pointer.trim_start_matches('/').split('/') {
-        cur = cur
-            .as_object_mut()
-            .unwrap_or_else(|| panic!("{pointer}: parent is not an object"))
-            .entry(key)
-            .or_insert(Value::Null);
+        cur = cur.as_object_mut().unwrap_or_else(|| panic!("{pointer}: parent is not an object")).entry(key).or_insert(Value::Null);
         if cur.is_null() {
             *cur = json!({});
         }
@@ -71,35 +67,19 @@ fn set(event: &mut Value, pointer: &str, value: Value) {
 /// Removes the value at a JSON pointer; panics if it was not there.
 fn remove(event: &mut Value, pointer: &str) {
     let (parent, key) = pointer.rsplit_once('/').expect("pointer has a '/'");
-    let parent = if parent.is_empty() {
-        event
-    } else {
-        event.pointer_mut(parent).expect("parent exists")
-    };
-    parent
-        .as_object_mut()
-        .expect("parent is an object")
-        .remove(key)
-        .unwrap_or_else(|| panic!("{pointer} was not present"));
+    let parent = if parent.is_empty() { event } else { event.pointer_mut(parent).expect("parent exists") };
+    parent.as_object_mut().expect("parent is an object").remove(key).unwrap_or_else(|| panic!("{pointer} was not present"));
 }
 
 /// Asserts that the validator rejects `event`, and that at least one error is reported
 /// at `expected_path` (a JSON pointer; "/" for the root).
 #[track_caller]
 fn assert_rejected(event: &Value, expected_path: &str, what: &str) {
-    assert!(
-        !validator().is_valid(event),
-        "validator accepted an event with {what}:\n{}",
-        serde_json::to_string_pretty(event).unwrap()
-    );
+    assert!(!validator().is_valid(event), "validator accepted an event with {what}:\n{}", serde_json::to_string_pretty(event).unwrap());
     let errors = validation_errors(event);
     assert!(!errors.is_empty(), "{what}: is_valid is false but no errors were listed");
     let prefix = format!("{expected_path}: ");
-    assert!(
-        errors.iter().any(|e| e.starts_with(&prefix)),
-        "{what}: expected an error at {expected_path}, got:\n  {}",
-        errors.join("\n  ")
-    );
+    assert!(errors.iter().any(|e| e.starts_with(&prefix)), "{what}: expected an error at {expected_path}, got:\n  {}", errors.join("\n  "));
 }
 
 #[test]
@@ -112,10 +92,7 @@ fn minimal_event_is_valid() {
 fn schema_is_ocsf_1_8_0_api_activity_with_cloud_and_datetime() {
     let schema: Value = serde_json::from_str(common::SCHEMA_JSON).unwrap();
     assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
-    assert_eq!(
-        schema["$id"],
-        "https://schema.ocsf.io/schema/1.8.0/classes/api_activity?profiles=cloud,datetime"
-    );
+    assert_eq!(schema["$id"], "https://schema.ocsf.io/schema/1.8.0/classes/api_activity?profiles=cloud,datetime");
     assert_eq!(schema["properties"]["class_uid"]["const"], 6003);
     assert_eq!(schema["additionalProperties"], false);
 }
@@ -246,10 +223,7 @@ fn assert_valid_panics_with_every_error_and_the_event() {
     set(&mut e, "/activity_id", json!(7));
     set(&mut e, "/src_endpoint/ip", json!("s3.amazonaws.com"));
     let panic = std::panic::catch_unwind(|| assert_valid(&e)).expect_err("assert_valid must panic");
-    let msg = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .unwrap_or_else(|| panic.downcast_ref::<&str>().unwrap().to_string());
+    let msg = panic.downcast_ref::<String>().cloned().unwrap_or_else(|| panic.downcast_ref::<&str>().unwrap().to_string());
     assert!(msg.contains("/activity_id: "), "{msg}");
     assert!(msg.contains("/src_endpoint/ip: "), "{msg}");
     assert!(msg.contains("\"class_uid\": 6003"), "event not pretty-printed: {msg}");

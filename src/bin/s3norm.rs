@@ -15,8 +15,9 @@ mod input;
 #[path = "s3norm/output.rs"]
 mod output;
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -46,16 +47,32 @@ fn main() -> ExitCode {
             EXIT_OK
         }
         Ok(Command::Normalize(args)) => run(args),
-        Err(message) => {
-            let usage = args::USAGE.lines().next().unwrap_or_default();
-            let _ = write!(io::stderr().lock(), "s3norm: {message}\n{usage}\nTry 's3norm --help' for more information.\n");
-            EXIT_USAGE
-        }
+        Err(message) => usage_error(&message),
     };
     ExitCode::from(code)
 }
 
+fn usage_error(message: &str) -> u8 {
+    let usage = args::USAGE.lines().next().unwrap_or_default();
+    let _ = write!(io::stderr().lock(), "s3norm: {message}\n{usage}\nTry 's3norm --help' for more information.\n");
+    EXIT_USAGE
+}
+
+/// Whether `path` (the `--errors` file) is a file named on the command line as an input. (A file
+/// met while walking a directory is not refused: the run skips it when it meets it.)
+fn names_an_input(path: &Path, args: &Args) -> bool {
+    let Some(id) = fs::metadata(path).ok().and_then(|m| FileId::of(&m)) else {
+        return false;
+    };
+    args.paths.iter().filter(|p| *p != "-").any(|p| fs::metadata(p).ok().and_then(|m| FileId::of(&m)) == Some(id))
+}
+
 fn run(args: Args) -> u8 {
+    if let Some(path) = &args.errors {
+        if names_an_input(path, &args) {
+            return usage_error(&format!("--errors {}: is an input, and would be overwritten", path.display()));
+        }
+    }
     let errors_file = match &args.errors {
         Some(path) => match File::create(path) {
             Ok(file) => Some((path.clone(), file)),
@@ -81,19 +98,21 @@ fn run(args: Args) -> u8 {
 
     let mut done_bytes = 0u64;
     for input in &collected.inputs {
+        let bar = out.bar().cloned();
         if input.id.is_some_and(|id| own_outputs.contains(&id)) {
             out.diag(format_args!("{}: skipped: it is an output of this run", input.display()));
-            continue;
+        } else {
+            let normalizer = Normalizer::new(Options { raw_data: args.raw, log_name: input.log_name.clone(), ..Options::default() });
+            if let Err(e) = input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
+                out.diag(format_args!("{}: {e}", input.display()));
+                unreadable = true;
+            }
+            if out.stopped() {
+                break;
+            }
         }
-        let normalizer = Normalizer::new(Options { raw_data: args.raw, log_name: input.log_name.clone(), ..Options::default() });
-        let bar = out.bar().cloned();
-        if let Err(e) = input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
-            out.diag(format_args!("{}: {e}", input.display()));
-            unreadable = true;
-        }
-        if out.stopped() {
-            break;
-        }
+        // Whatever part of the file was read (all of it, or only the start of a JSON document
+        // too large to read, or up to a read error), the bar moves past it.
         if let (Some(bar), Some(size)) = (&bar, input.size) {
             done_bytes += size;
             bar.set_position(done_bytes);

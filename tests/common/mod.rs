@@ -23,10 +23,8 @@ pub const SCHEMA_JSON: &str = include_str!("../../schema/api_activity.schema.jso
 pub fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
-        let schema: Value =
-            serde_json::from_str(SCHEMA_JSON).expect("schema/api_activity.schema.json is not JSON");
-        jsonschema::validator_for(&schema)
-            .unwrap_or_else(|e| panic!("schema/api_activity.schema.json does not compile: {e}"))
+        let schema: Value = serde_json::from_str(SCHEMA_JSON).expect("schema/api_activity.schema.json is not JSON");
+        jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("schema/api_activity.schema.json does not compile: {e}"))
     })
 }
 
@@ -61,27 +59,19 @@ pub fn assert_valid(event: &Value) {
 
 /// Absolute path of a file under `tests/fixtures/`, e.g. `"cloudtrail/aws-cdk__sample_putobject.json"`.
 pub fn fixture_path(path: impl AsRef<Path>) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("fixtures")
-        .join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures").join(path)
 }
 
 /// Contents of a file under `tests/fixtures/`, exactly as stored.
 #[track_caller]
 pub fn fixture(path: impl AsRef<Path>) -> String {
     let full = fixture_path(path);
-    std::fs::read_to_string(&full)
-        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", full.display()))
+    std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", full.display()))
 }
 
 /// The non-blank lines of a fixture, without their line terminators (`\n` or `\r\n`);
 /// otherwise unchanged (no trimming of leading or trailing spaces).
 #[track_caller]
 pub fn fixture_lines(path: impl AsRef<Path>) -> Vec<String> {
-    fixture(path)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect()
+    fixture(path).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }

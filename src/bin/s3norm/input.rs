@@ -13,8 +13,9 @@ use s3norm::{ErrorKind, ErrorRecord, Normalizer, Sink};
 
 use crate::output::Output;
 
-/// How much of a (decompressed) input is looked at to decide its shape.
-const HEAD_BYTES: usize = 8 * 1024;
+/// How much of a (decompressed) input is looked at to decide its shape: as much as
+/// `Normalizer::text` looks at, so that both decide alike.
+const HEAD_BYTES: usize = 64 * 1024;
 /// Read buffer of the line reader.
 const READ_BUFFER: usize = 64 * 1024;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -205,11 +206,11 @@ pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: 
     let raw = Cursor::new(magic).chain(raw);
     // A log delivery can concatenate gzip members: decode them all.
     let mut reader: Box<dyn Read> = if gzip { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) };
-    let head = peek(&mut reader, HEAD_BYTES)?;
+    let head = head(&mut reader, normalizer.options().max_line_bytes)?;
     let shape = Normalizer::shape(&head);
     let reader = Cursor::new(head).chain(reader);
     match shape {
-        TextShape::Lines => lines(reader, normalizer, out),
+        TextShape::Lines => lines(reader, input, normalizer, out),
         TextShape::JsonDocument => {
             // The plain size is known up front: no need to read a file that is too large.
             let known = if gzip { None } else { input.size };
@@ -218,12 +219,30 @@ pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: 
     }
 }
 
+/// The start of a (decompressed) input, for `Normalizer::shape`: `HEAD_BYTES`, the head that
+/// `Normalizer::text` decides on; and when that holds no newline, on through the first newline (at
+/// most a line's limit), so that NDJSON whose first record is long is still seen as lines.
+fn head(reader: &mut dyn Read, max_line_bytes: usize) -> io::Result<Vec<u8>> {
+    let mut head = peek(&mut *reader, HEAD_BYTES)?;
+    let limit = max_line_bytes.saturating_add(2);
+    let mut scanned = 0;
+    let mut more = head.len() == HEAD_BYTES; // else the input has ended
+    while more && head.len() < limit && !head[scanned..].contains(&b'\n') {
+        scanned = head.len();
+        let want = (limit - scanned).min(HEAD_BYTES);
+        more = (&mut *reader).take(want as u64).read_to_end(&mut head)? == want;
+    }
+    Ok(head)
+}
+
 /// Stream lines through `Normalizer::line_bytes` with one reused buffer. Memory stays flat: at most
-/// `max_line_bytes + 2` bytes of a line are kept (enough for the library to see that the line is
-/// over the limit); the rest of an over-long line is read and dropped.
-fn lines(reader: impl Read, normalizer: &Normalizer, out: &mut Output) -> io::Result<()> {
+/// `max_line_bytes + 2` bytes of a line are kept; the rest of a line over the limit is read, counted
+/// and dropped, and the line becomes one `too_large` error record here. Only the `\n` is taken off
+/// a line: `line_bytes` takes off a `\r`, as `Normalizer::text` does.
+fn lines(reader: impl Read, input: &Input, normalizer: &Normalizer, out: &mut Output) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
-    let cap = (normalizer.options().max_line_bytes as u64).saturating_add(2);
+    let max = normalizer.options().max_line_bytes;
+    let cap = (max as u64).saturating_add(2);
     let mut line = Vec::new();
     let mut line_no = 0u64;
     loop {
@@ -235,24 +254,46 @@ fn lines(reader: impl Read, normalizer: &Normalizer, out: &mut Output) -> io::Re
         line_no += 1;
         if line.last() == Some(&b'\n') {
             line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
+            normalizer.line_bytes(&line, line_no, out);
         } else if n as u64 == cap {
-            skip_rest_of_line(&mut reader)?;
-        } else if line.last() == Some(&b'\r') {
-            // Last line, without a newline.
-            line.pop();
+            let rest = skip_rest_of_line(&mut reader)?;
+            let blank = rest.blank && line.iter().all(u8::is_ascii_whitespace);
+            if !blank {
+                let mut length = line.len() as u64 + rest.bytes;
+                if rest.last == Some(b'\r') {
+                    length -= 1;
+                }
+                let kept = &line[..line.len().min(MAX_ERROR_INPUT)];
+                let mut record = ErrorRecord::new(
+                    ErrorKind::TooLarge,
+                    format!("line is {length} bytes, over the {max}-byte limit"),
+                    &String::from_utf8_lossy(kept),
+                )
+                .with_log_name(input.log_name.as_deref())
+                .at_line(line_no);
+                record.input_truncated = true;
+                out.error(record);
+            }
+        } else {
+            // The last line, without a newline.
+            normalizer.line_bytes(&line, line_no, out);
         }
-        normalizer.line_bytes(&line, line_no, out);
         if out.stopped() {
             return Ok(());
         }
     }
 }
 
+/// What `skip_rest_of_line` passed over (the `\n` not included).
+struct Skipped {
+    bytes: u64,
+    last: Option<u8>,
+    blank: bool,
+}
+
 /// Consume input through the next `\n` (or the end), keeping none of it.
-fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
+fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<Skipped> {
+    let mut skipped = Skipped { bytes: 0, last: None, blank: true };
     loop {
         let buf = match reader.fill_buf() {
             Ok(buf) => buf,
@@ -260,17 +301,21 @@ fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
             Err(e) => return Err(e),
         };
         if buf.is_empty() {
-            return Ok(());
+            return Ok(skipped);
         }
-        match buf.iter().position(|&b| b == b'\n') {
-            Some(i) => {
-                reader.consume(i + 1);
-                return Ok(());
-            }
-            None => {
-                let len = buf.len();
-                reader.consume(len);
-            }
+        let (part, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], true),
+            None => (buf, false),
+        };
+        skipped.bytes += part.len() as u64;
+        skipped.blank &= part.iter().all(u8::is_ascii_whitespace);
+        if let Some(&last) = part.last() {
+            skipped.last = Some(last);
+        }
+        let used = part.len() + usize::from(done);
+        reader.consume(used);
+        if done {
+            return Ok(skipped);
         }
     }
 }
@@ -279,27 +324,27 @@ fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<()> {
 /// document is not read into memory: it becomes one `too_large` error record carrying its start.
 fn document(mut reader: impl Read, known_size: Option<u64>, input: &Input, normalizer: &Normalizer, out: &mut Output) -> io::Result<()> {
     let max = normalizer.options().max_json_bytes;
-    let too_large = |start: &[u8]| {
+    let too_large = |start: &[u8], size: Option<u64>| {
+        let message = match size {
+            Some(size) => format!("JSON document is {size} bytes, over the {max}-byte limit"),
+            None => format!("JSON document is over the {max}-byte limit"),
+        };
         let start = &start[..start.len().min(MAX_ERROR_INPUT)];
-        let mut record = ErrorRecord::new(
-            ErrorKind::TooLarge,
-            format!("JSON document larger than the {max}-byte limit"),
-            &String::from_utf8_lossy(start),
-        )
-        .with_log_name(input.log_name.as_deref());
+        let mut record =
+            ErrorRecord::new(ErrorKind::TooLarge, message, &String::from_utf8_lossy(start)).with_log_name(input.log_name.as_deref());
         // Only the start of the document is carried.
         record.input_truncated = true;
         record
     };
-    if known_size.is_some_and(|size| size > max as u64) {
+    if let Some(size) = known_size.filter(|&size| size > max as u64) {
         let start = peek(&mut reader, MAX_ERROR_INPUT)?;
-        out.error(too_large(&start));
+        out.error(too_large(&start, Some(size)));
         return Ok(());
     }
     let mut text = Vec::new();
     (&mut reader).take((max as u64).saturating_add(1)).read_to_end(&mut text)?;
     if text.len() > max {
-        out.error(too_large(&text));
+        out.error(too_large(&text, None));
         return Ok(());
     }
     match String::from_utf8(text) {
