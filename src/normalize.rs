@@ -130,7 +130,11 @@ impl Normalizer {
         match Self::shape(text.as_bytes()) {
             TextShape::Lines => {
                 for (i, line) in text.split('\n').enumerate() {
-                    self.line_bytes(line.as_bytes(), i as u64 + 1, sink);
+                    let at = Location { line: Some(i as u64 + 1), index: None };
+                    if let Some(line) = self.admit(line.as_bytes(), at, sink) {
+                        // `admit` returns a sub-slice of a `&str` cut at ASCII bytes: still UTF-8.
+                        self.line(std::str::from_utf8(line).unwrap_or_default(), at, sink);
+                    }
                 }
             }
             TextShape::JsonDocument => self.json_document(text, sink),
@@ -140,15 +144,8 @@ impl Normalizer {
     /// Normalize one line of a line-oriented stream; `line_no` counts from 1. Handles invalid
     /// UTF-8 and over-long lines itself. Blank lines are not input units and produce nothing.
     pub fn line_bytes(&self, line: &[u8], line_no: u64, sink: &mut dyn Sink) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
         let at = Location { line: Some(line_no), index: None };
-        if line.len() > self.options.max_line_bytes {
-            let message = format!("line is {} bytes, over the {}-byte limit", line.len(), self.options.max_line_bytes);
-            return sink.error(self.error(ErrorKind::TooLarge, message, &String::from_utf8_lossy(line), at));
-        }
+        let Some(line) = self.admit(line, at, sink) else { return };
         match std::str::from_utf8(line) {
             Ok(text) => self.line(text, at, sink),
             Err(e) => {
@@ -156,6 +153,21 @@ impl Normalizer {
                 sink.error(self.error(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(line), at))
             }
         }
+    }
+
+    /// The checks every line passes before it is read: strip one `\r`, drop blank lines (not
+    /// units), refuse over-long ones. `None` when the line needs no further reading.
+    fn admit<'l>(&self, line: &'l [u8], at: Location, sink: &mut dyn Sink) -> Option<&'l [u8]> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        if line.len() > self.options.max_line_bytes {
+            let message = format!("line is {} bytes, over the {}-byte limit", line.len(), self.options.max_line_bytes);
+            sink.error(self.error(ErrorKind::TooLarge, message, &String::from_utf8_lossy(line), at));
+            return None;
+        }
+        Some(line)
     }
 
     /// Normalize a parsed JSON value: a record or a container of records. `raw` is its text,

@@ -126,11 +126,9 @@ pub fn parse_line(line: &str) -> Result<SalRecord<'_>, SalError> {
     fields[field::KEY] = cur.plain().ok_or_else(|| cur.error("line ends before the key field"))?;
     fields[field::REQUEST_URI] = cur.quoted(Close::RequestUri)?.ok_or_else(|| cur.error("line ends before the request-URI field"))?;
     let mut count = field::REQUEST_URI + 1;
-    for index in field::HTTP_STATUS..=field::TURN_AROUND_TIME {
-        match cur.plain() {
-            Some(token) => fields[index] = token,
-            None => return Err(cur.error(format!("line ends after {count} fields; at least {} are expected", field::MINIMUM))),
-        }
+    for slot in &mut fields[field::HTTP_STATUS..=field::TURN_AROUND_TIME] {
+        *slot =
+            cur.plain().ok_or_else(|| cur.error(format!("line ends after {count} fields; at least {} are expected", field::MINIMUM)))?;
         count += 1;
     }
     fields[field::REFERER] = cur.quoted(Close::Referer)?.ok_or_else(|| cur.error("line ends before the referer field"))?;

@@ -25,8 +25,8 @@ fn every_sal_fixture_line_is_one_valid_event() {
     assert_eq!(files.len(), 12, "fixture set changed: {files:?}");
     let mut total = 0;
     for name in files {
-        let text = common::fixture(&format!("s3-access-logs/{name}"));
-        let lines = common::fixture_lines(&format!("s3-access-logs/{name}")).len() as u64;
+        let text = common::fixture(format!("s3-access-logs/{name}"));
+        let lines = common::fixture_lines(format!("s3-access-logs/{name}")).len() as u64;
         let (events, errors, stats) = normalize_to_values(&text, Options::default());
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         assert_eq!(stats, Stats { inputs: lines, events: lines, errors: 0, skipped: 0 }, "{name}");
@@ -49,7 +49,7 @@ fn cloudtrail_fixtures_give_one_event_per_s3_record() {
         ("panther__cloudtrail_s3_rule_test_events.json", 75, 0),
     ];
     for (name, s3, skipped) in expected {
-        let text = common::fixture(&format!("cloudtrail/{name}"));
+        let text = common::fixture(format!("cloudtrail/{name}"));
         let (events, errors, stats) = normalize_to_values(&text, Options::default());
         assert!(errors.is_empty(), "{name}: {errors:#?}");
         assert_eq!(stats, Stats { inputs: s3 + skipped, events: s3, errors: 0, skipped }, "{name}");

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// The event of line `n` (1-based) of a SAL fixture.
 fn sal_event(file: &str, n: usize) -> Value {
-    let line = &common::fixture_lines(&format!("s3-access-logs/{file}"))[n - 1];
+    let line = &common::fixture_lines(format!("s3-access-logs/{file}"))[n - 1];
     let (events, errors, _) = normalize_to_values(line, Options { raw_data: true, ..Options::default() });
     assert!(errors.is_empty(), "{errors:#?}");
     common::assert_valid(&events[0]);
@@ -30,14 +30,20 @@ fn unescaped_quotes_in_request_uri_and_referer() {
     let referrer = e["http_request"]["referrer"].as_str().expect("referrer");
     assert!(referrer.starts_with("https://dandiarchive.s3.amazonaws.com//?s=") && referrer.ends_with(";?>"));
     assert_eq!(e["http_request"]["user_agent"], "Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)");
-    assert_eq!((e["status_id"].clone(), e["status_code"].clone(), e["http_response"]["code"].clone()), (json!(2), json!("NoSuchKey"), json!(404)));
+    assert_eq!(
+        (e["status_id"].clone(), e["status_code"].clone(), e["http_response"]["code"].clone()),
+        (json!(2), json!("NoSuchKey"), json!(404))
+    );
     assert_eq!(e["unmapped"]["s3"]["host_id"], "V9t1ypjyDY4plW1QdEvZxgIn2dEET3gncqHpXCat9UyAups5FXGyiU0kcrI2fWZmTh66E67H/tI=");
 }
 
 #[test]
 fn doubled_quote_opening_a_user_agent() {
     let e = sal_event(HARD, 1);
-    assert_eq!(e["http_request"]["user_agent"], "\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/67.0.3396.99 Safari/537.36");
+    assert_eq!(
+        e["http_request"]["user_agent"],
+        "\"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/67.0.3396.99 Safari/537.36"
+    );
     assert_eq!(e["resources"][1]["uid"], "arn:aws:s3:::dandiarchive/ds001161/task-effortmixedgambles_bold.json");
     assert_eq!(e["unmapped"]["s3"]["cipher_suite"], "ECDHE-RSA-AES128-GCM-SHA256");
 }
@@ -171,7 +177,8 @@ fn cloudtrail_odd_records() {
     assert_eq!(events[0]["unmapped"]["cloudtrail"]["arn_prefixes"], json!(["arn:aws:s3:::mordors3stack-s3bucket-llp2yingx64a/"]));
     assert_eq!(events[0]["actor"]["session"]["is_mfa"], false);
     // Panther's rewritten time format and IAM-only names kept as given.
-    let (events, _, _) = normalize_to_values(&common::fixture("cloudtrail/panther__cloudtrail_s3_rule_test_events.json"), Options::default());
+    let (events, _, _) =
+        normalize_to_values(&common::fixture("cloudtrail/panther__cloudtrail_s3_rule_test_events.json"), Options::default());
     assert_eq!(events[1]["metadata"]["original_time"], "2024-11-25 22:00:58.000000000");
     assert_eq!(events[1]["time_dt"], "2024-11-25T22:00:58.000Z");
     assert_eq!(events[0]["api"]["operation"], "ListBucket");

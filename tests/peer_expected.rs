@@ -11,16 +11,24 @@ use s3norm::Options;
 #[test]
 fn catalystneuro_expected_rows_match() {
     for (log, tsv) in [
-        ("catalystneuro__dandi_s3_log_parser__reduction_example_0__2020-01-01.log", "catalystneuro__dandi_s3_log_parser__reduction_example_0__expected.tsv"),
-        ("catalystneuro__dandi_s3_log_parser__reduction_example_2__2022-04-06.log", "catalystneuro__dandi_s3_log_parser__reduction_example_2__expected.tsv"),
+        (
+            "catalystneuro__dandi_s3_log_parser__reduction_example_0__2020-01-01.log",
+            "catalystneuro__dandi_s3_log_parser__reduction_example_0__expected.tsv",
+        ),
+        (
+            "catalystneuro__dandi_s3_log_parser__reduction_example_2__2022-04-06.log",
+            "catalystneuro__dandi_s3_log_parser__reduction_example_2__expected.tsv",
+        ),
     ] {
-        let (events, errors, _) = normalize_to_values(&common::fixture(&format!("s3-access-logs/{log}")), Options::default());
+        let (events, errors, _) = normalize_to_values(&common::fixture(format!("s3-access-logs/{log}")), Options::default());
         assert!(errors.is_empty());
         let kept: Vec<_> = events
             .iter()
-            .filter(|e| e["api"]["operation"] == "GetObject" && e["http_response"]["code"].as_u64().is_some_and(|c| (200..300).contains(&c)))
+            .filter(|e| {
+                e["api"]["operation"] == "GetObject" && e["http_response"]["code"].as_u64().is_some_and(|c| (200..300).contains(&c))
+            })
             .collect();
-        let expected = common::fixture_lines(&format!("s3-access-logs/{tsv}"));
+        let expected = common::fixture_lines(format!("s3-access-logs/{tsv}"));
         assert_eq!(expected[0], "timestamp\tip_address\tobject_key\tbytes_sent");
         assert_eq!(kept.len(), expected.len() - 1, "{log}");
         for (event, row) in kept.iter().zip(&expected[1..]) {
