@@ -16,6 +16,8 @@ scripts/setup.sh
 
 step "cargo test"
 cargo test --locked
+# The raw module's own unit tests (pointer checks, Fluent Bit buffer) build only with its feature.
+cargo test --locked --lib --no-default-features --features raw
 
 step "the library builds without the CLI's dependencies, for wasm32"
 cargo build --locked --lib --no-default-features --target wasm32-unknown-unknown

@@ -4,13 +4,12 @@
 //! original text (cut to [`MAX_ERROR_INPUT`] bytes, flagged by `input_truncated`), so nothing
 //! disappears and the caller can always see what was refused.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 /// Longest `input` an error record carries; a longer input is cut on a UTF-8 boundary.
 pub const MAX_ERROR_INPUT: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// A text line that is not a server access log record.
     SalSyntax,
@@ -31,6 +30,19 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// Every kind, for documentation and tests.
+    pub const ALL: [ErrorKind; 8] = [
+        ErrorKind::SalSyntax,
+        ErrorKind::JsonSyntax,
+        ErrorKind::NotCloudTrail,
+        ErrorKind::S3EventNotification,
+        ErrorKind::InvalidRecord,
+        ErrorKind::TooLarge,
+        ErrorKind::InvalidUtf8,
+        ErrorKind::InvalidRequest,
+    ];
+
+    /// The kind's name in error records (the one spelling: serialization uses it too).
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::SalSyntax => "sal_syntax",
@@ -42,6 +54,12 @@ impl ErrorKind {
             ErrorKind::InvalidUtf8 => "invalid_utf8",
             ErrorKind::InvalidRequest => "invalid_request",
         }
+    }
+}
+
+impl Serialize for ErrorKind {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 
@@ -111,6 +129,15 @@ mod tests {
         assert!(e.input_truncated);
         assert_eq!(e.input.len(), MAX_ERROR_INPUT);
         assert!(e.input.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn kinds_serialize_as_their_documented_names() {
+        let names: Vec<String> = ErrorKind::ALL.iter().map(|k| serde_json::to_value(k).unwrap().as_str().unwrap().to_owned()).collect();
+        assert_eq!(
+            names,
+            ["sal_syntax", "json_syntax", "not_cloudtrail", "s3_event_notification", "invalid_record", "too_large", "invalid_utf8", "invalid_request"]
+        );
     }
 
     #[test]

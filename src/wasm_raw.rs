@@ -25,29 +25,10 @@
 //! Functions named `malloc`/`free` are deliberately not exported: WAMR (Fluent Bit's engine) would
 //! then route its own `module_malloc` through them instead of its private app heap.
 
-use crate::error::{ErrorKind, ErrorRecord};
+use crate::error::ErrorRecord;
 use crate::normalize::Stats;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
-use std::sync::Mutex;
-
-/// A block handed to the host: `len` is what the host knows, `cap` what the allocator gave.
-#[derive(Clone, Copy)]
-struct Block {
-    len: u32,
-    cap: u32,
-}
-
-/// Live blocks handed to the host, by address. (wasm32-unknown-unknown has one thread; the mutex
-/// only keeps native builds of this module sound.)
-static LIVE: Mutex<BTreeMap<u32, Block>> = Mutex::new(BTreeMap::new());
-/// The Fluent Bit adapter's output: module-owned, overwritten by the next call.
-static FLUENT_BIT_OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
-
-fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, Block>> {
-    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
 
 // ---------------------------------------------------------------------------------------------
 // Pure helpers (compiled and unit-tested on every target)
@@ -76,25 +57,15 @@ pub fn error_response(record: ErrorRecord) -> String {
     })
 }
 
-/// `transform` over bytes: the one place to swap in the core's `abi::transform_bytes` once it
-/// exists (it reports invalid UTF-8 itself). Until then, invalid UTF-8 is answered here.
+/// `transform` over bytes that may not be UTF-8 (invalid UTF-8 becomes an `invalid_utf8` error).
 pub fn transform_bytes(input: &[u8]) -> String {
-    match std::str::from_utf8(input) {
-        Ok(text) => crate::abi::transform(text),
-        Err(e) => {
-            let lossy = String::from_utf8_lossy(input);
-            error_response(ErrorRecord::new(
-                ErrorKind::InvalidUtf8,
-                format!("request is not UTF-8: invalid byte at offset {}", e.valid_up_to()),
-                &lossy,
-            ))
-        }
-    }
+    crate::abi::transform_bytes(input)
 }
 
 /// Response prefix and single-event suffix fixed by the ABI (docs/abi.md): used to lift the one
 /// event out of a response as text, keeping its key order exactly as the normalizer wrote it.
 const RESPONSE_PREFIX: &str = "{\"abi_version\":1,\"events\":[";
+const _: () = assert!(crate::abi::ABI_VERSION == 1, "RESPONSE_PREFIX spells abi_version 1");
 const SINGLE_EVENT_SUFFIX: &str = "],\"errors\":[],\"stats\":{\"inputs\":1,\"events\":1,\"errors\":0,\"skipped\":0}}";
 
 /// The Fluent Bit adapter's logic, host-independent: one record (JSON text, as Fluent Bit's
@@ -107,8 +78,8 @@ const SINGLE_EVENT_SUFFIX: &str = "],\"errors\":[],\"stats\":{\"inputs\":1,\"eve
 ///   response) when it carries more than that one error, e.g. several events from a record holding
 ///   a whole trail file. Nothing is dropped.
 ///
-/// The log text is taken from `message`, or from `log` (Fluent Bit's tail input) when there is no
-/// string `message`. Records that are not JSON objects are wrapped as `{"message": …}` first.
+/// The log text is taken from `message`, or from `log` (Fluent Bit's tail input), as for any
+/// shipper event (docs/abi.md). Records that are not JSON objects are wrapped as `{"message": …}`.
 pub fn fluent_bit_record(record: &[u8]) -> String {
     // Parse the record. Fluent Bit's JSON mode always sends an object; anything else is wrapped.
     let text = match std::str::from_utf8(record) {
@@ -138,18 +109,9 @@ pub fn fluent_bit_record(record: &[u8]) -> String {
         }
     };
 
-    // The ABI takes the log text from `message`; Fluent Bit's tail input calls it `log`.
-    let renamed = !matches!(object.get("message"), Some(Value::String(_))) && matches!(object.get("log"), Some(Value::String(_)));
-    let response = if renamed {
-        let mut request = object.clone();
-        if let Some(log) = request.remove("log") {
-            request.insert("message".to_owned(), log);
-        }
-        match serde_json::to_string(&Value::Object(request)) {
-            Ok(r) => crate::abi::transform(&r),
-            Err(_) => crate::abi::transform(text),
-        }
-    } else if was_object {
+    // The ABI reads the text from `message` (Vector) or `log` (Fluent Bit's tail input) and carries
+    // the other fields; an object record goes in as Fluent Bit sent it.
+    let response = if was_object {
         crate::abi::transform(text)
     } else {
         match serde_json::to_string(&Value::Object(object.clone())) {
@@ -226,7 +188,27 @@ fn fallback_object() -> String {
 #[cfg(target_arch = "wasm32")]
 mod exports {
     use super::*;
+    use crate::error::ErrorKind;
     use std::alloc::{alloc, dealloc, Layout};
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    /// A block handed to the host: `len` is what the host knows, `cap` what the allocator gave.
+    #[derive(Clone, Copy)]
+    struct Block {
+        len: u32,
+        cap: u32,
+    }
+
+    /// Live blocks handed to the host, by address. (The module is single-threaded; the mutex only
+    /// makes the statics `Sync` and never blocks.)
+    static LIVE: Mutex<BTreeMap<u32, Block>> = Mutex::new(BTreeMap::new());
+    /// The Fluent Bit adapter's output: module-owned, overwritten by the next call.
+    static FLUENT_BIT_OUT: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+    fn live() -> std::sync::MutexGuard<'static, BTreeMap<u32, Block>> {
+        LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 
     /// Bytes of linear memory right now.
     fn memory_bytes() -> u64 {
@@ -371,20 +353,13 @@ mod exports {
             Ok(input) => fluent_bit_record(input.bytes()),
             Err(message) => annotate(Map::new(), error_object("invalid_request", &message), None),
         };
+        // The output becomes the module-owned buffer (the previous one is freed): no copy, and no
+        // capacity kept from an earlier huge record. serde_json escapes control characters, so
+        // the only NUL is the terminator.
+        let mut bytes = out.into_bytes();
+        bytes.push(0);
         let mut buffer = FLUENT_BIT_OUT.lock().unwrap_or_else(|p| p.into_inner());
-        buffer.clear();
-        if buffer.try_reserve(out.len() + 1).is_err() {
-            // Keep the previous allocation; report in what fits.
-            buffer.clear();
-            let small = fallback_object();
-            if buffer.try_reserve(small.len() + 1).is_err() {
-                return b"{}\0".as_ptr();
-            }
-            buffer.extend_from_slice(small.as_bytes());
-        } else {
-            buffer.extend_from_slice(out.as_bytes());
-        }
-        buffer.push(0);
+        *buffer = bytes;
         buffer.as_ptr()
     }
 }
@@ -392,6 +367,7 @@ mod exports {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn error_response_has_the_abi_shape() {

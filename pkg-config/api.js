@@ -1,0 +1,97 @@
+// s3norm public JS API over the wasm-bindgen glue. Shared by the Node (CommonJS, ESM) and the
+// browser entries: scripts/build-wasm.sh turns this one file into api.cjs and api.mjs by appending
+// the matching export line, so the two flavours cannot drift apart.
+//
+// glue:  the wasm-bindgen exports (transform, normalizeText, operationsJson, version, abiVersion).
+// ready: throws when the module is not instantiated yet (browsers before `await init()`).
+
+function createApi(glue, ready) {
+  'use strict';
+
+  // A response for a request that never reached the module (an argument JSON cannot carry).
+  // Same shape and key order as every response of the ABI (docs/abi.md).
+  function requestError(message) {
+    return JSON.stringify({
+      abi_version: glue.abiVersion(),
+      events: [],
+      errors: [{ kind: 'invalid_request', message, input: '' }],
+      stats: { inputs: 1, events: 0, errors: 1, skipped: 0 },
+    });
+  }
+
+  // The request as JSON text, or an error response (as { error }).
+  function requestText(value) {
+    let text;
+    try {
+      text = JSON.stringify(value);
+    } catch (e) {
+      return { error: requestError(`request is not JSON-serializable: ${e && e.message}`) };
+    }
+    if (typeof text !== 'string') {
+      return { error: requestError(`request is ${typeof value}, not a JSON value`) };
+    }
+    return { text };
+  }
+
+  /**
+   * The ABI: request JSON text in, response JSON text out. A non-string argument is sent as its
+   * JSON.stringify text. Never throws on bad data: it comes back as error records.
+   */
+  function transform(input) {
+    ready();
+    if (typeof input !== 'string') {
+      const r = requestText(input);
+      if (r.error !== undefined) return r.error;
+      input = r.text;
+    }
+    return glue.transform(input);
+  }
+
+  /**
+   * Normalize log text (SAL lines, CloudTrail JSON text) or an already parsed value (a record,
+   * trail file, envelope, shipper event or a batch) into { abi_version, events, errors, stats }.
+   */
+  function normalize(input, options) {
+    ready();
+    const o = options === undefined || options === null ? {} : options;
+    const simple =
+      typeof input === 'string' &&
+      typeof o === 'object' &&
+      (o.raw_data === undefined || typeof o.raw_data === 'boolean') &&
+      (o.log_name === undefined || o.log_name === null || typeof o.log_name === 'string') &&
+      Object.keys(o).every((k) => k === 'raw_data' || k === 'log_name');
+    let response;
+    if (simple) {
+      // Fast path: the text goes to the module as is, without JSON escaping on this side.
+      response = glue.normalizeText(input, o.raw_data === true, o.log_name === null ? undefined : o.log_name);
+    } else {
+      // Everything else goes through the ABI request, so the module judges it like any host's.
+      const request = options === undefined ? { input } : { input, options };
+      const r = requestText(request);
+      response = r.error !== undefined ? r.error : glue.transform(r.text);
+    }
+    return JSON.parse(response);
+  }
+
+  let operationsText;
+  /** The operation table (SAL operation and CloudTrail eventName side by side), a fresh copy. */
+  function operations() {
+    ready();
+    if (operationsText === undefined) operationsText = glue.operationsJson();
+    return JSON.parse(operationsText);
+  }
+
+  /** The s3norm crate version. */
+  function version() {
+    ready();
+    return glue.version();
+  }
+
+  /** The ABI version, the `abi_version` of every response. */
+  function abiVersion() {
+    ready();
+    return glue.abiVersion();
+  }
+
+  return { transform, normalize, operations, version, abiVersion };
+}

@@ -1,0 +1,6 @@
+// Node, ESM: `import { normalize } from 's3norm'`. Ready on import, no init call; the default
+// export is a no-op `init` so code written for browsers (`await init()`) runs unchanged.
+import api from './index.cjs';
+
+export const { transform, normalize, operations, version, abiVersion, init, initSync } = api;
+export default init;
