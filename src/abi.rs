@@ -134,20 +134,27 @@ fn invalid_request(why: &str, request: &Value) -> ErrorRecord {
     ErrorRecord::new(ErrorKind::InvalidRequest, format!("invalid request: {why}"), &request.to_string())
 }
 
-/// The response being written: events and errors serialized as they arrive.
-#[derive(Default)]
+/// The response being written: events and errors serialized as they arrive. The events go
+/// straight into the response text (which starts with its header), so finishing it appends the
+/// errors and counts instead of copying the events, which can be hundreds of megabytes.
 struct Response {
-    events: Vec<u8>,
+    out: Vec<u8>,
     errors: Vec<u8>,
     stats: Stats,
     batch_index: Option<u64>,
 }
 
+impl Default for Response {
+    fn default() -> Self {
+        let out = format!("{{\"abi_version\":{ABI_VERSION},\"events\":[").into_bytes();
+        Response { out, errors: Vec::new(), stats: Stats::default(), batch_index: None }
+    }
+}
+
 impl Response {
     fn finish(self) -> String {
-        let mut out = Vec::with_capacity(self.events.len() + self.errors.len() + 128);
-        out.extend_from_slice(format!("{{\"abi_version\":{ABI_VERSION},\"events\":[").as_bytes());
-        out.extend_from_slice(&self.events);
+        let mut out = self.out;
+        out.reserve(self.errors.len() + 96);
         out.extend_from_slice(b"],\"errors\":[");
         out.extend_from_slice(&self.errors);
         out.extend_from_slice(b"],\"stats\":");
@@ -161,10 +168,10 @@ impl Response {
 
 impl Sink for Response {
     fn event(&mut self, event: &Event<'_>) {
-        if !self.events.is_empty() {
-            self.events.push(b',');
+        if self.stats.events > 0 {
+            self.out.push(b',');
         }
-        let _ = serde_json::to_writer(&mut self.events, event);
+        let _ = serde_json::to_writer(&mut self.out, event);
         self.stats.inputs += 1;
         self.stats.events += 1;
     }

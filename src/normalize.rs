@@ -74,6 +74,9 @@ pub enum TextShape {
     JsonDocument,
 }
 
+/// A UTF-8 byte-order mark, which some tools write at the start of a file: not part of the data.
+const BOM: &str = "\u{FEFF}";
+
 /// Where a unit sits in its source, for error records.
 #[derive(Clone, Copy, Debug, Default)]
 struct Location {
@@ -109,7 +112,7 @@ impl Normalizer {
     /// its first line is a whole JSON value, else a (pretty-printed) document. Anything else is
     /// lines, each detected on its own (SAL, or a `{`-line of NDJSON).
     pub fn shape(head: &[u8]) -> TextShape {
-        let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+        let head = head.strip_prefix(BOM.as_bytes()).unwrap_or(head);
         let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
         match head.get(start) {
             Some(b'[') => TextShape::JsonDocument,
@@ -126,6 +129,7 @@ impl Normalizer {
 
     /// Normalize a whole text: a file's contents or a shipper's message.
     pub fn text(&self, text: &str, sink: &mut dyn Sink) {
+        let text = text.strip_prefix(BOM).unwrap_or(text);
         // The whole text, not a head: a first NDJSON record may be longer than any fixed head.
         match Self::shape(text.as_bytes()) {
             TextShape::Lines => {
@@ -144,6 +148,7 @@ impl Normalizer {
     /// Normalize one line of a line-oriented stream; `line_no` counts from 1. Handles invalid
     /// UTF-8 and over-long lines itself. Blank lines are not input units and produce nothing.
     pub fn line_bytes(&self, line: &[u8], line_no: u64, sink: &mut dyn Sink) {
+        let line = if line_no == 1 { line.strip_prefix(BOM.as_bytes()).unwrap_or(line) } else { line };
         let at = Location { line: Some(line_no), index: None };
         let Some(line) = self.admit(line, at, sink) else { return };
         match std::str::from_utf8(line) {
@@ -369,6 +374,21 @@ mod tests {
         let (_, errors, stats) = normalize_to_values(&format!("{big}\n{big}\n"), Options::default());
         assert!(errors.is_empty());
         assert_eq!(stats.skipped, 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_data() {
+        let record = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2020-01-01T00:00:00Z"}"#;
+        for text in [format!("\u{FEFF}{record}\n{record}\n"), format!("\u{FEFF}{{\"Records\":[{record}]}}")] {
+            let (events, errors, _) = normalize_to_values(&text, Options::default());
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(events.len(), text.matches("GetObject").count());
+        }
+        let n = Normalizer::new(Options::default());
+        let mut errors = Vec::new();
+        let mut sink = CountingSink::new(|_: &Event<'_>| {}, |e| errors.push(e));
+        n.line_bytes(format!("\u{FEFF}{record}").as_bytes(), 1, &mut sink);
+        assert_eq!(sink.stats.events, 1);
     }
 
     #[test]
