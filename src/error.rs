@@ -90,6 +90,29 @@ impl ErrorRecord {
         ErrorRecord { kind, message: message.into(), log_name: None, line: None, index: None, input: input.to_owned(), input_truncated }
     }
 
+    /// A line over the length limit, of which the caller kept `start` (a streaming reader never
+    /// holds the whole line). One wording for the library and the CLI.
+    pub fn line_too_large(length: u64, limit: usize, start: &[u8]) -> Self {
+        let message = format!("line is {length} bytes, over the {limit}-byte limit");
+        Self::too_large(message, length, start)
+    }
+
+    /// A JSON document over the size limit (`length` when known), of which `start` was read.
+    pub fn document_too_large(length: Option<u64>, limit: usize, start: &[u8]) -> Self {
+        let message = match length {
+            Some(length) => format!("JSON document is {length} bytes, over the {limit}-byte limit"),
+            None => format!("JSON document is over the {limit}-byte limit"),
+        };
+        Self::too_large(message, length.unwrap_or(u64::MAX), start)
+    }
+
+    fn too_large(message: String, length: u64, start: &[u8]) -> Self {
+        let kept = &start[..start.len().min(MAX_ERROR_INPUT)];
+        let mut record = ErrorRecord::new(ErrorKind::TooLarge, message, &String::from_utf8_lossy(kept));
+        record.input_truncated |= (kept.len() as u64) < length;
+        record
+    }
+
     pub fn at_line(mut self, line: u64) -> Self {
         self.line = Some(line);
         self
@@ -136,7 +159,16 @@ mod tests {
         let names: Vec<String> = ErrorKind::ALL.iter().map(|k| serde_json::to_value(k).unwrap().as_str().unwrap().to_owned()).collect();
         assert_eq!(
             names,
-            ["sal_syntax", "json_syntax", "not_cloudtrail", "s3_event_notification", "invalid_record", "too_large", "invalid_utf8", "invalid_request"]
+            [
+                "sal_syntax",
+                "json_syntax",
+                "not_cloudtrail",
+                "s3_event_notification",
+                "invalid_record",
+                "too_large",
+                "invalid_utf8",
+                "invalid_request"
+            ]
         );
     }
 

@@ -168,8 +168,8 @@ impl Normalizer {
             return None;
         }
         if line.len() > self.options.max_line_bytes {
-            let message = format!("line is {} bytes, over the {}-byte limit", line.len(), self.options.max_line_bytes);
-            sink.error(self.error(ErrorKind::TooLarge, message, &String::from_utf8_lossy(line), at));
+            let record = ErrorRecord::line_too_large(line.len() as u64, self.options.max_line_bytes, line);
+            sink.error(self.locate(record, at));
             return None;
         }
         Some(line)
@@ -201,8 +201,8 @@ impl Normalizer {
     fn json_document(&self, text: &str, sink: &mut dyn Sink) {
         let at = Location::default();
         if text.len() > self.options.max_json_bytes {
-            let message = format!("JSON document is {} bytes, over the {}-byte limit", text.len(), self.options.max_json_bytes);
-            return sink.error(self.error(ErrorKind::TooLarge, message, text, at));
+            let record = ErrorRecord::document_too_large(Some(text.len() as u64), self.options.max_json_bytes, text.as_bytes());
+            return sink.error(self.locate(record, at));
         }
         match serde_json::from_str::<Value>(text) {
             Ok(value) => self.walk(&value, Some(text.trim()), at, sink),
@@ -291,7 +291,12 @@ impl Normalizer {
     }
 
     fn error(&self, kind: ErrorKind, message: String, input: &str, at: Location) -> ErrorRecord {
-        let mut e = ErrorRecord::new(kind, message, input).with_log_name(self.options.log_name.as_deref());
+        self.locate(ErrorRecord::new(kind, message, input), at)
+    }
+
+    /// Stamp a record with where its unit came from.
+    fn locate(&self, mut e: ErrorRecord, at: Location) -> ErrorRecord {
+        e.log_name = self.options.log_name.clone();
         e.line = at.line;
         e.index = at.index;
         e

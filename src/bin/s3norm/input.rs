@@ -263,15 +263,7 @@ fn lines(reader: impl Read, input: &Input, normalizer: &Normalizer, out: &mut Ou
                 if rest.last == Some(b'\r') {
                     length -= 1;
                 }
-                let kept = &line[..line.len().min(MAX_ERROR_INPUT)];
-                let mut record = ErrorRecord::new(
-                    ErrorKind::TooLarge,
-                    format!("line is {length} bytes, over the {max}-byte limit"),
-                    &String::from_utf8_lossy(kept),
-                )
-                .with_log_name(input.log_name.as_deref())
-                .at_line(line_no);
-                record.input_truncated = true;
+                let record = ErrorRecord::line_too_large(length, max, &line).with_log_name(input.log_name.as_deref()).at_line(line_no);
                 out.error(record);
             }
         } else {
@@ -325,14 +317,8 @@ fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<Skipped> {
 fn document(mut reader: impl Read, known_size: Option<u64>, input: &Input, normalizer: &Normalizer, out: &mut Output) -> io::Result<()> {
     let max = normalizer.options().max_json_bytes;
     let too_large = |start: &[u8], size: Option<u64>| {
-        let message = match size {
-            Some(size) => format!("JSON document is {size} bytes, over the {max}-byte limit"),
-            None => format!("JSON document is over the {max}-byte limit"),
-        };
-        let start = &start[..start.len().min(MAX_ERROR_INPUT)];
-        let mut record =
-            ErrorRecord::new(ErrorKind::TooLarge, message, &String::from_utf8_lossy(start)).with_log_name(input.log_name.as_deref());
         // Only the start of the document is carried.
+        let mut record = ErrorRecord::document_too_large(size, max, start).with_log_name(input.log_name.as_deref());
         record.input_truncated = true;
         record
     };
