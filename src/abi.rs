@@ -105,8 +105,9 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
                 if options.log_name.is_none() {
                     options.log_name = LOG_NAME_KEYS.iter().find_map(|k| map.get(*k).and_then(Value::as_str)).map(str::to_owned);
                 }
-                let mut carried = map.clone();
-                carried.remove(key);
+                // Everything but the text itself, which can be large and is normalized instead.
+                let carried: Map<String, Value> =
+                    map.iter().filter(|(k, _)| k.as_str() != key).map(|(k, v)| (k.clone(), v.clone())).collect();
                 let normalizer = if carried.is_empty() { options.normalizer() } else { options.normalizer().with_source_event(carried) };
                 normalizer.text(text, out);
             }

@@ -77,10 +77,9 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
         authentication_type: extra_str("AuthenticationMethod"),
         tls_version: tls.and_then(|t| str_of(t, "tlsVersion")).map(normalize_tls_version),
         acl_required: extra_str("aclRequired"),
-        // Record resources borrow their ARN from the record, so this finds the borrowed text.
         access_point_arn: e.resources.iter().find(|r| r.kind == ACCESS_POINT_TYPE).and_then(|r| match r.uid {
-            Cow::Borrowed(arn) => Some(arn),
-            Cow::Owned(_) => None,
+            Arn::Given(arn) => Some(arn),
+            Arn::S3 { .. } => None,
         }),
         bytes_in: count_of(extra.and_then(|m| m.get("bytesTransferredIn"))),
         bytes_out: count_of(extra.and_then(|m| m.get("bytesTransferredOut"))),
@@ -163,7 +162,7 @@ fn resources<'a>(
         };
         out.push(Resource {
             kind,
-            uid: Cow::Borrowed(arn),
+            uid: Arn::Given(arn),
             name: name.map(Cow::Borrowed),
             version: if kind == OBJECT_TYPE && name == key { version } else { None },
             owner: str_of(item, "accountId").map(|uid| Owner { uid: None, account: Some(Account { uid }) }),
@@ -174,7 +173,7 @@ fn resources<'a>(
         {
             out.push(Resource {
                 kind: BUCKET_TYPE,
-                uid: Cow::Owned(bucket_arn(bucket)),
+                uid: Arn::S3 { bucket, key: None },
                 name: Some(Cow::Borrowed(bucket)),
                 version: None,
                 owner: None,
@@ -183,7 +182,7 @@ fn resources<'a>(
         if let Some(key) = key {
             out.push(Resource {
                 kind: OBJECT_TYPE,
-                uid: Cow::Owned(object_arn(bucket, key)),
+                uid: Arn::S3 { bucket, key: Some(key) },
                 name: Some(Cow::Borrowed(key)),
                 version,
                 owner: None,

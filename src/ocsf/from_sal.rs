@@ -47,7 +47,7 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
     if let Some(bucket) = r.get(field::BUCKET) {
         e.resources.push(Resource {
             kind: BUCKET_TYPE,
-            uid: Cow::Owned(bucket_arn(bucket)),
+            uid: Arn::S3 { bucket, key: None },
             name: Some(Cow::Borrowed(bucket)),
             version: None,
             owner: r.get(field::BUCKET_OWNER).map(|uid| Owner { uid: Some(uid), account: None }),
@@ -55,7 +55,7 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
         if let Some(key) = decoded_key {
             e.resources.push(Resource {
                 kind: OBJECT_TYPE,
-                uid: Cow::Owned(object_arn(bucket, key)),
+                uid: Arn::S3 { bucket, key: Some(key) },
                 name: Some(Cow::Borrowed(key)),
                 version: r.get(field::VERSION_ID),
                 owner: None,

@@ -239,7 +239,7 @@ pub struct HttpResponse {
 pub struct Resource<'a> {
     #[serde(rename = "type")]
     pub kind: &'a str,
-    pub uid: Text<'a>,
+    pub uid: Arn<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Text<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -519,18 +519,48 @@ pub fn is_region(s: &str) -> bool {
     first_ok && words >= 1 && last_is_number
 }
 
-/// `arn:aws:s3:::BUCKET` and `arn:aws:s3:::BUCKET/KEY`.
-pub fn bucket_arn(bucket: &str) -> String {
-    format!("arn:aws:s3:::{bucket}")
+/// A resource ARN: as a record gives it, or an S3 ARN built from bucket and key. The built form
+/// is written out only when the event is serialized, so no string is allocated per event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arn<'a> {
+    Given(&'a str),
+    /// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` with a key.
+    S3 {
+        bucket: &'a str,
+        key: Option<&'a str>,
+    },
 }
 
-pub fn object_arn(bucket: &str, key: &str) -> String {
-    format!("arn:aws:s3:::{bucket}/{key}")
+impl std::fmt::Display for Arn<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Arn::Given(arn) => f.write_str(arn),
+            Arn::S3 { bucket, key: None } => write!(f, "arn:aws:s3:::{bucket}"),
+            Arn::S3 { bucket, key: Some(key) } => write!(f, "arn:aws:s3:::{bucket}/{key}"),
+        }
+    }
+}
+
+impl Serialize for Arn<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Arn::Given(arn) => s.serialize_str(arn),
+            built => s.collect_str(built),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn built_arns_serialize_as_text() {
+        let object = Arn::S3 { bucket: "b", key: Some("k/é x") };
+        assert_eq!(serde_json::to_string(&object).unwrap(), "\"arn:aws:s3:::b/k/é x\"");
+        assert_eq!(Arn::S3 { bucket: "b", key: None }.to_string(), "arn:aws:s3:::b");
+        assert_eq!(serde_json::to_string(&Arn::Given("arn:aws:s3:::\"q")).unwrap(), "\"arn:aws:s3:::\\\"q\"");
+    }
 
     #[test]
     fn arn_types() {
