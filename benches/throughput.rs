@@ -2,9 +2,9 @@
 //!
 //! `cargo bench --bench throughput` (release profile, plus debug info for profilers). A plain
 //! `main`, no harness: each row gets a warm-up run, then the best of 5 runs over its whole
-//! corpus. Events are serialized with `serde_json::to_writer` into a reused buffer, as the CLI
-//! writes them (the buffer is emptied every 64 KiB, as a `BufWriter` on standard output would
-//! be), so the numbers include JSON output. Nothing here asserts anything about speed.
+//! corpus. Events are written with `s3norm::write_event` into a reused buffer, as the CLI writes
+//! them (the buffer is emptied every 64 KiB, as a `BufWriter` on standard output would be), so the
+//! numbers include JSON output. Nothing here asserts anything about speed.
 //!
 //! Corpora (sizes scale with `S3NORM_BENCH_MB`, default 32):
 //! * SAL: every SAL fixture line, in turn, until the text reaches S3NORM_BENCH_MB MiB;
@@ -14,20 +14,9 @@
 //!
 //! Rows that take their input in smaller units (ABI per-line requests) run over a fixed sample.
 //! `cargo bench --bench throughput -- WORD…` runs only the rows whose name contains a WORD.
-//!
-//! Build note: with `crate-type = ["rlib", "cdylib"]` and `panic = "abort"` in the release profile,
-//! `cargo bench` builds the library twice (abort for the CLI binary, unwind for this target) to
-//! one unhashed file name (cargo warns "output filename collision", rust-lang/cargo#6313), and the
-//! build can fail with "multiple different versions of crate `serde_core`" or undefined symbols,
-//! depending on which build lands last. `cargo bench --no-default-features --bench throughput`
-//! skips the CLI binary (it needs the `cli` feature) and so builds the library once.
 
-use s3norm::abi;
-use s3norm::cloudtrail::{self, Shape};
-use s3norm::normalize::{Normalizer, Options, Sink, Skip, Stats};
-use s3norm::ocsf::Event;
-use s3norm::sal;
-use s3norm::ErrorRecord;
+use s3norm::{abi, sal};
+use s3norm::{ErrorRecord, Event, Normalizer, Options, Sink, Skip, Stats};
 use serde_json::Value;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -43,13 +32,12 @@ const ABI_LINE_SAMPLE: usize = 100_000;
 // ------------------------------------------------------------------------------------------------
 // The sink
 
-/// Serializes events (and error records) as the CLI does, into a reused buffer.
+/// Writes events (and error records) as the CLI does, into a reused buffer.
 #[derive(Default)]
 struct BenchSink {
     buf: Vec<u8>,
     bytes_out: u64,
-    stats: Stats,
-    /// Serialize nothing: only count (to see what serialization costs).
+    /// Write nothing (to see what writing costs).
     discard: bool,
 }
 
@@ -66,40 +54,34 @@ impl BenchSink {
         }
     }
 
-    fn finish(mut self) -> (Stats, u64) {
+    fn finish(mut self) -> u64 {
         self.bytes_out += self.buf.len() as u64;
-        (self.stats, self.bytes_out)
+        self.bytes_out
     }
 }
 
 impl Sink for BenchSink {
     fn event(&mut self, event: &Event<'_>) {
-        self.stats.inputs += 1;
-        self.stats.events += 1;
         if self.discard {
             black_box(event);
             return;
         }
-        serde_json::to_writer(&mut self.buf, event).expect("event serializes");
+        s3norm::write_event(&mut self.buf, event);
         self.buf.push(b'\n');
         self.flush_if_full();
     }
 
     fn error(&mut self, error: ErrorRecord) {
-        self.stats.inputs += 1;
-        self.stats.errors += 1;
         if self.discard {
             black_box(&error);
             return;
         }
-        serde_json::to_writer(&mut self.buf, &error).expect("error record serializes");
+        s3norm::write_error(&mut self.buf, &error);
         self.buf.push(b'\n');
         self.flush_if_full();
     }
 
     fn skip(&mut self, skip: Skip) {
-        self.stats.inputs += 1;
-        self.stats.skipped += 1;
         black_box(skip);
     }
 }
@@ -130,13 +112,14 @@ fn sal_fixture_lines() -> Vec<String> {
 /// Every CloudTrail record in the CloudTrail fixtures, compact, with whether it is an S3 record.
 fn cloudtrail_fixture_records() -> Vec<(String, bool)> {
     fn collect(v: &Value, out: &mut Vec<(String, bool)>) {
-        match cloudtrail::shape(v) {
-            Shape::Record(r) => {
-                let s3 = cloudtrail::classify_source(cloudtrail::str_of(r, "eventSource")) == cloudtrail::Source::S3;
-                out.push((serde_json::to_string(r).expect("record serializes"), s3));
+        match v {
+            Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+            Value::Object(m) if m.contains_key("eventName") => {
+                let s3 = m.get("eventSource").and_then(Value::as_str).is_some_and(|s| s.starts_with("s3"));
+                out.push((v.to_string(), s3));
             }
-            Shape::List(items) => items.iter().for_each(|i| collect(i, out)),
-            Shape::Wrapped(inner) => collect(inner, out),
+            // A trail file's Records, an EventBridge envelope's detail, Panther's wrapper.
+            Value::Object(m) => ["Records", "detail", "record"].iter().filter_map(|k| m.get(*k)).for_each(|i| collect(i, out)),
             _ => {}
         }
     }
@@ -309,27 +292,31 @@ fn main() {
     let n = Normalizer::new(Options::default());
     let mut rows = Vec::new();
 
-    rows.extend(wanted_row(&wanted, "SAL  Normalizer::text", sal_text.len(), sal_n, || {
+    rows.extend(wanted_row(&wanted, "SAL  Normalizer::read_str", sal_text.len(), sal_n, || {
         let mut sink = BenchSink::new(false);
-        n.text(&sal_text, &mut sink);
-        let (s, out) = sink.finish();
-        note(s, out)
+        let s = n.read_str(&sal_text, &mut sink);
+        note(s, sink.finish())
     }));
 
-    rows.extend(wanted_row(&wanted, "SAL  Normalizer::line_bytes per line", sal_text.len(), sal_n, || {
+    rows.extend(wanted_row(&wanted, "SAL  Normalizer::read_line per line", sal_text.len(), sal_n, || {
         let mut sink = BenchSink::new(false);
+        let mut s = Stats::default();
         for (i, line) in sal_text.as_bytes().split(|&b| b == b'\n').enumerate() {
-            n.line_bytes(line, i as u64 + 1, &mut sink);
+            s.add(n.read_line(line, i as u64 + 1, &mut sink));
         }
-        let (s, out) = sink.finish();
-        note(s, out)
+        note(s, sink.finish())
     }));
 
-    rows.extend(wanted_row(&wanted, "SAL  Normalizer::text, events not serialized", sal_text.len(), sal_n, || {
+    rows.extend(wanted_row(&wanted, "SAL  Normalizer::read (a stream)", sal_text.len(), sal_n, || {
+        let mut sink = BenchSink::new(false);
+        let s = n.read(sal_text.as_bytes(), &mut sink).expect("reading memory cannot fail");
+        note(s, sink.finish())
+    }));
+
+    rows.extend(wanted_row(&wanted, "SAL  Normalizer::read_str, events not serialized", sal_text.len(), sal_n, || {
         let mut sink = BenchSink::new(true);
-        n.text(&sal_text, &mut sink);
-        let (s, out) = sink.finish();
-        note(s, out)
+        let s = n.read_str(&sal_text, &mut sink);
+        note(s, sink.finish())
     }));
 
     rows.extend(wanted_row(&wanted, "SAL  sal::parse_line only (tokenizer)", sal_text.len(), sal_n, || {
@@ -347,11 +334,10 @@ fn main() {
         format!("{ok} parsed, {bad} refused, {fields} fields")
     }));
 
-    rows.extend(wanted_row(&wanted, "CloudTrail NDJSON  Normalizer::text", ndjson.len(), ndjson_n, || {
+    rows.extend(wanted_row(&wanted, "CloudTrail NDJSON  Normalizer::read_str", ndjson.len(), ndjson_n, || {
         let mut sink = BenchSink::new(false);
-        n.text(&ndjson, &mut sink);
-        let (s, out) = sink.finish();
-        note(s, out)
+        let s = n.read_str(&ndjson, &mut sink);
+        note(s, sink.finish())
     }));
 
     rows.extend(wanted_row(&wanted, "CloudTrail NDJSON  serde_json::Value only", ndjson.len(), ndjson_n, || {
@@ -364,11 +350,10 @@ fn main() {
         format!("{parsed} parsed")
     }));
 
-    rows.extend(wanted_row(&wanted, "CloudTrail {\"Records\":[…]}  Normalizer::text", trail_doc.len(), doc_n, || {
+    rows.extend(wanted_row(&wanted, "CloudTrail {\"Records\":[…]}  Normalizer::read_str", trail_doc.len(), doc_n, || {
         let mut sink = BenchSink::new(false);
-        n.text(&trail_doc, &mut sink);
-        let (s, out) = sink.finish();
-        note(s, out)
+        let s = n.read_str(&trail_doc, &mut sink);
+        note(s, sink.finish())
     }));
 
     rows.extend(wanted_row(&wanted, "ABI  transform, SAL corpus as one request", abi_whole.len(), sal_n, || {
@@ -390,9 +375,11 @@ fn main() {
     println!();
     println!("MB = MiB of input (for ABI rows: of the JSON request text); lines/recs = input units; best of {RUNS} runs.");
     let by = |name: &str| rows.iter().find(|r| r.name == name).map(|r| r.best.as_secs_f64());
-    if let (Some(full), Some(quiet), Some(tok)) =
-        (by("SAL  Normalizer::text"), by("SAL  Normalizer::text, events not serialized"), by("SAL  sal::parse_line only (tokenizer)"))
-    {
+    if let (Some(full), Some(quiet), Some(tok)) = (
+        by("SAL  Normalizer::read_str"),
+        by("SAL  Normalizer::read_str, events not serialized"),
+        by("SAL  sal::parse_line only (tokenizer)"),
+    ) {
         println!(
             "SAL time split: tokenizer {:.0}%, building events {:.0}%, serializing events {:.0}%",
             100.0 * tok / full,
@@ -400,7 +387,7 @@ fn main() {
             100.0 * (full - quiet).max(0.0) / full
         );
     }
-    if let (Some(full), Some(parse)) = (by("CloudTrail NDJSON  Normalizer::text"), by("CloudTrail NDJSON  serde_json::Value only")) {
+    if let (Some(full), Some(parse)) = (by("CloudTrail NDJSON  Normalizer::read_str"), by("CloudTrail NDJSON  serde_json::Value only")) {
         println!(
             "CloudTrail NDJSON time split: JSON parse {:.0}%, the rest (events, serialization) {:.0}%",
             100.0 * parse / full,

@@ -1,16 +1,30 @@
-// Print the normalized events of a file as pretty JSON (for reviewing output by hand).
-fn main() {
-    let path = std::env::args().nth(1).expect("usage: show FILE [LINE]");
+//! Print the normalized events of a file as pretty JSON (for reviewing output by hand):
+//! `cargo run --example show -- FILE [N]` prints every event, or only the Nth.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: show FILE [N]")?;
     let only: Option<usize> = std::env::args().nth(2).and_then(|s| s.parse().ok());
-    let text = std::fs::read_to_string(&path).expect("read");
-    let (events, errors, stats) = s3norm::normalize::normalize_to_values(&text, s3norm::Options::default());
-    for (i, e) in events.iter().enumerate() {
-        if only.is_none_or(|n| n == i + 1) {
-            println!("{}", serde_json::to_string_pretty(e).unwrap());
-        }
-    }
-    for e in errors {
-        eprintln!("{}", serde_json::to_string(&e).unwrap());
-    }
-    eprintln!("{stats:?}");
+    let file = std::fs::File::open(&path)?;
+    let mut n = 0;
+    let mut buf = Vec::new();
+    let stats = s3norm::Normalizer::default().read(
+        file,
+        &mut s3norm::sink_fn(|out| match out {
+            s3norm::Output::Event(event) => {
+                n += 1;
+                if only.is_none_or(|wanted| wanted == n) {
+                    buf.clear();
+                    s3norm::write_event(&mut buf, event);
+                    match serde_json::from_slice::<serde_json::Value>(&buf) {
+                        Ok(value) => println!("{value:#}"),
+                        Err(e) => eprintln!("event {n}: {e}"),
+                    }
+                }
+            }
+            s3norm::Output::Error(error) => eprintln!("{error}"),
+            s3norm::Output::Skip(skip) => eprintln!("skipped: {} {}", skip.event_source, skip.event_name),
+        }),
+    )?;
+    eprintln!("{stats}");
+    Ok(())
 }

@@ -349,14 +349,12 @@ export type OperationRule =
 export interface Operation {
   /** Canonical `api.operation` (CloudTrail eventName vocabulary). */
   operation: string;
-  /** SAL Operation text, "" when SAL never logs it. */
-  sal: string;
+  /** SAL Operation text; null when SAL never logs it (or its spelling is not known). */
+  sal: string | null;
   rule: OperationRule;
   activity: ActivityName;
   /** Whether and how CloudTrail logs it. */
   cloudtrail: 'Data' | 'Management' | 'No';
-  /** The row has a SAL spelling. */
-  in_sal: boolean;
   /** Evidence and confidence, or why the name was chosen. */
   note: string;
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Build the three WebAssembly artifacts and assemble the npm package in pkg/.
 #
-#   1. wasm-bindgen module (feature `js`) with `wasm-pack build --mode no-install`, for the
+#   1. the wasm-bindgen module (crates/wasm-js) with `wasm-pack build --mode no-install`, for the
 #      `nodejs` and `web` targets (the .wasm is the same for both; only the JS glue differs);
-#   2. the raw zero-import module (feature `raw`, no wasm-bindgen) with cargo;
-#   3. wasm-opt from the npm `binaryen` package (pinned in js-harness/package-lock.json) on both
-#      modules; never Debian's binaryen, and wasm-pack's own wasm-opt step is off (Cargo.toml);
+#   2. the raw zero-import module (crates/wasm-raw, no wasm-bindgen) with cargo;
+#   3. wasm-opt from the npm `binaryen` package (pinned in tools/wasm-opt/package-lock.json) on
+#      both modules; never Debian's binaryen, and wasm-pack's own wasm-opt step is off
+#      (crates/wasm-js/Cargo.toml);
 #   4. pkg/ = wasm-pack's glue and .wasm + the files in pkg-config/, then a smoke test of pkg/ and
 #      of the raw module, and the sizes.
 #
@@ -19,7 +20,7 @@ cd "$ROOT"
 say() { printf 'build-wasm: %s\n' "$*"; }
 die() { printf 'build-wasm: error: %s\n' "$*" >&2; exit 1; }
 
-WASM_OPT="$ROOT/js-harness/node_modules/.bin/wasm-opt"
+WASM_OPT="$ROOT/tools/wasm-opt/node_modules/.bin/wasm-opt"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen *= *{ *version *= *"=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n1)"
 read -r -a WASM_OPT_FLAGS <<< "${WASM_OPT_FLAGS:--O3}"
 # The features rustc enables for wasm32-unknown-unknown (wasm-opt must neither reject nor add any).
@@ -44,7 +45,7 @@ mkdir -p "$OUT" "$ROOT/pkg"
 wasm_pack() {
   say "wasm-pack build --target $1"
   wasm-pack --quiet build --mode no-install --release --no-pack --target "$1" \
-    --out-dir "$OUT/$1" --out-name s3norm "$ROOT" --no-default-features --features js
+    --out-dir "$OUT/$1" --out-name s3norm "$ROOT/crates/wasm-js"
 }
 wasm_pack nodejs
 wasm_pack web
@@ -59,10 +60,9 @@ if ! cmp -s "$OUT/nodejs/s3norm_bg.wasm" "$OUT/web/s3norm_bg.wasm"; then
 fi
 
 # --- 2. raw module -------------------------------------------------------------------------------
-say "cargo build --features raw (zero-import module)"
-cargo build --quiet --target wasm32-unknown-unknown --release --lib --no-default-features --features raw \
-  --target-dir "$ROOT/target/wasm-raw"
-cp "$ROOT/target/wasm-raw/wasm32-unknown-unknown/release/s3norm.wasm" "$OUT/s3norm_raw.unopt.wasm"
+say "cargo build -p s3norm-wasm-raw (zero-import module)"
+cargo build --quiet --locked --target wasm32-unknown-unknown --release -p s3norm-wasm-raw
+cp "$ROOT/target/wasm32-unknown-unknown/release/s3norm_wasm_raw.wasm" "$OUT/s3norm_raw.unopt.wasm"
 cp "$OUT/web/s3norm_bg.wasm" "$OUT/s3norm_bg.unopt.wasm"
 
 # --- 3. wasm-opt ---------------------------------------------------------------------------------

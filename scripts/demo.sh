@@ -4,7 +4,7 @@
 # refused input in out/errors.ndjson. Needs only Rust (cargo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --locked --release --quiet
+cargo build --locked --release --quiet -p s3norm-cli
 mkdir -p out
 ./target/release/s3norm normalize --errors out/errors.ndjson \
   tests/fixtures/s3-access-logs/*.log tests/fixtures/cloudtrail/ \

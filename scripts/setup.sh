@@ -6,11 +6,12 @@
 #   scripts/setup.sh --build-only  only what scripts/build-wasm.sh needs
 #
 # Build tools: rustup target wasm32-unknown-unknown; wasm-pack (pinned); wasm-bindgen-cli at exactly
-#   the version of the wasm-bindgen crate pinned in Cargo.toml; js-harness's npm packages via
-#   `npm ci` from the committed package-lock.json (npm `binaryen` provides wasm-opt; Debian's
-#   binaryen 108 is never used, it breaks wasm-bindgen output).
-# Test tools: Debian `chromium` (apt; playwright-core drives it, no browser download), Python
-#   `wasmtime` (PyPI, pinned) in a virtualenv at target/wasmtime-venv.
+#   the version of the wasm-bindgen crate pinned in Cargo.toml; wasm-opt from the npm `binaryen`
+#   package via `npm ci` in tools/wasm-opt (Debian's binaryen 108 is never used, it breaks
+#   wasm-bindgen output).
+# Test tools: js-harness's npm packages (`npm ci`), Debian `chromium` (apt; playwright-core drives
+#   it, no browser download), Python `wasmtime` (PyPI, pinned) in a virtualenv at
+#   target/wasmtime-venv.
 #
 # Network: crates.io, the npm registry, PyPI and Debian apt only. Needs Rust (rustup), Node >= 20
 # with npm, and Python >= 3.9 already present.
@@ -80,22 +81,27 @@ else
   cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --force
 fi
 
-# --- js-harness npm packages (binaryen's wasm-opt, playwright-core, typescript) ----------------
-# `npm ci` when node_modules is missing or was installed from a different package-lock.json.
-lock_sum="$(sha256sum js-harness/package-lock.json | cut -d' ' -f1)"
-stamp="js-harness/node_modules/.s3norm-lock.sha256"
-if [ -x js-harness/node_modules/.bin/wasm-opt ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
-  say "js-harness npm packages: present"
-else
-  say "js-harness npm packages: npm ci"
-  (cd js-harness && npm ci --no-audit --no-fund)
-  printf '%s\n' "$lock_sum" > "$stamp"
-fi
+# --- npm packages: `npm ci` in DIR when node_modules is missing or came from another lockfile ----
+npm_ci() { # DIR, what
+  local lock_sum stamp
+  lock_sum="$(sha256sum "$1/package-lock.json" | cut -d' ' -f1)"
+  stamp="$1/node_modules/.s3norm-lock.sha256"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_sum" ]; then
+    say "$2: present"
+  else
+    say "$2: npm ci in $1"
+    (cd "$1" && npm ci --no-audit --no-fund)
+    printf '%s\n' "$lock_sum" > "$stamp"
+  fi
+}
+npm_ci tools/wasm-opt "wasm-opt (npm binaryen)"
 
 if [ "$BUILD_ONLY" = 1 ]; then
   say "build tools ready"
   exit 0
 fi
+
+npm_ci js-harness "js-harness npm packages (playwright-core, typescript, package checkers)"
 
 # --- chromium (Debian package; playwright-core drives it) --------------------------------------
 if command -v chromium >/dev/null; then

@@ -14,24 +14,27 @@ step() { printf '\n=== %s\n' "$*"; }
 step "setup"
 scripts/setup.sh
 
-step "cargo test"
-cargo test --locked
-# The raw module's own unit tests (pointer checks, Fluent Bit buffer) build only with its feature.
-cargo test --locked --lib --no-default-features --features raw
+step "cargo test (the workspace: library, CLI, WebAssembly adapters; doctests included)"
+cargo test --workspace --locked
 
-step "the library builds without the CLI's dependencies, for wasm32"
-cargo build --locked --lib --no-default-features --target wasm32-unknown-unknown
+step "the library: no CLI dependencies, documentation without warnings, builds for wasm32"
+# The library's dependency tree is serde and serde_json, nothing else.
+extra="$(cargo tree --locked -p s3norm -e normal --prefix none | sed 's/ .*//' | sort -u |
+  grep -vxE 's3norm|serde|serde_core|serde_derive|serde_json|itoa|memchr|zmij|indexmap|equivalent|hashbrown|foldhash|proc-macro2|quote|syn|unicode-ident' || true)"
+[ -z "$extra" ] || { echo "error: the library depends on more than serde/serde_json: $extra" >&2; exit 1; }
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --workspace --no-deps --quiet
+cargo build --locked -p s3norm --target wasm32-unknown-unknown --quiet
 # Lean WASM: no getrandom (nothing here needs randomness) and no chrono in either WASM build.
-for features in js raw; do
-  if cargo tree --locked --target wasm32-unknown-unknown --no-default-features --features "$features" -e normal --prefix none \
+for crate in s3norm-wasm-js s3norm-wasm-raw; do
+  if cargo tree --locked --target wasm32-unknown-unknown -p "$crate" -e normal --prefix none \
     | grep -E '^(getrandom|chrono|rand) '; then
-    echo "error: the $features WASM build pulls in a crate it should not (above)" >&2
+    echo "error: $crate pulls in a crate it should not (above)" >&2
     exit 1
   fi
 done
 
 step "release CLI (the js-harness compares WASM output with it)"
-cargo build --locked --release
+cargo build --locked --release -p s3norm-cli
 
 step "WASM builds"
 scripts/build-wasm.sh

@@ -9,8 +9,9 @@
 //! the CLI's NDJSON. Nothing a caller sends makes `transform` fail or panic.
 
 use crate::error::{ErrorKind, ErrorRecord};
-use crate::normalize::{Normalizer, Options, Sink, Skip, Stats};
-use crate::ocsf::Event;
+use crate::normalize::{Location, Normalizer, Options};
+use crate::ocsf::{write_error, write_event, Event};
+use crate::sink::{Counter, Sink, Skip, Stats};
 use serde_json::{Map, Value};
 
 /// ABI version reported by every binding; bump on any incompatible change of request or response.
@@ -24,19 +25,21 @@ const LOG_NAME_KEYS: [&str; 3] = ["log_name", "file", "object"];
 /// Keys of a shipper event that hold the log text: Vector's `message`, Fluent Bit's `log`.
 const MESSAGE_KEYS: [&str; 2] = ["message", "log"];
 
-/// Normalize `input_json` and return the response JSON.
+/// Normalize the request `input_json` and return the response JSON.
 pub fn transform(input_json: &str) -> String {
-    let mut out = Response::default();
+    let mut response = Response::default();
+    let mut out = Counter::new(&mut response);
     if input_json.len() > MAX_REQUEST_BYTES {
         let message = format!("request is {} bytes, over the {MAX_REQUEST_BYTES}-byte limit", input_json.len());
         out.error(ErrorRecord::new(ErrorKind::TooLarge, message, input_json));
-        return out.finish();
+    } else {
+        match serde_json::from_str::<Value>(input_json) {
+            Ok(request) => unit(&request, &RequestOptions::default(), None, &mut out),
+            Err(e) => out.error(ErrorRecord::new(ErrorKind::JsonSyntax, format!("request is not valid JSON: {e}"), input_json)),
+        }
     }
-    match serde_json::from_str::<Value>(input_json) {
-        Ok(request) => unit(&request, &RequestOptions::default(), None, &mut out),
-        Err(e) => out.error(ErrorRecord::new(ErrorKind::JsonSyntax, format!("request is not valid JSON: {e}"), input_json)),
-    }
-    out.finish()
+    let stats = out.stats;
+    response.finish(stats)
 }
 
 /// [`transform`] for bytes that may not be UTF-8 (the raw WebAssembly module's entry point).
@@ -44,12 +47,40 @@ pub fn transform_bytes(input: &[u8]) -> String {
     match std::str::from_utf8(input) {
         Ok(text) => transform(text),
         Err(e) => {
-            let mut out = Response::default();
             let message = format!("request is not UTF-8 (invalid byte at offset {})", e.valid_up_to());
-            out.error(ErrorRecord::new(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(input)));
-            out.finish()
+            error_response(ErrorRecord::new(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(input)))
         }
     }
+}
+
+/// The response to `{"input": text, "options": …}` without building, escaping and parsing that
+/// request: log text straight to the normalizer (the npm package's `normalize` of a string).
+pub fn transform_text(text: &str, options: Options) -> String {
+    if text.len() > MAX_REQUEST_BYTES {
+        let message = format!("request is {} bytes, over the {MAX_REQUEST_BYTES}-byte limit", text.len());
+        return error_response(ErrorRecord::new(ErrorKind::TooLarge, message, text));
+    }
+    let mut response = Response::default();
+    let stats = Normalizer::new(options).read_str(text, &mut response);
+    response.finish(stats)
+}
+
+/// The response for a request refused before it reached the normalizer (the raw module's bad
+/// pointers, for example): the same shape, one error.
+pub fn error_response(record: ErrorRecord) -> String {
+    let mut response = Response::default();
+    let mut out = Counter::new(&mut response);
+    out.error(record);
+    let stats = out.stats;
+    response.finish(stats)
+}
+
+/// Normalize an already parsed request into `sink`, as [`transform`] would: for hosts that hold
+/// the request as a value already (the Fluent Bit filter).
+pub fn process(request: &Value, sink: &mut dyn Sink) -> Stats {
+    let mut out = Counter::new(sink);
+    unit(request, &RequestOptions::default(), None, &mut out);
+    out.stats
 }
 
 /// Options a request may set. Unknown option keys are refused, so a typo is not silently ignored.
@@ -76,16 +107,19 @@ impl RequestOptions {
     }
 
     fn normalizer(&self) -> Normalizer {
-        Normalizer::new(Options { raw_data: self.raw_data, log_name: self.log_name.clone(), ..Options::default() })
+        let mut options = Options::default().raw_data(self.raw_data);
+        options.log_name.clone_from(&self.log_name);
+        Normalizer::new(options)
     }
 }
 
 /// Process one request unit. `batch_index` is its place in a batch, stamped on errors that have
 /// no index of their own.
-fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out: &mut Response) {
-    out.batch_index = batch_index;
+fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out: &mut Counter<'_>) {
+    let outer_index = out.default_index;
+    out.default_index = batch_index;
     match request {
-        Value::String(text) => options.normalizer().text(text, out),
+        Value::String(text) => options.normalizer().slice(text.as_bytes(), out),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 unit(item, options, Some(i as u64), out);
@@ -108,14 +142,13 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
                 // Everything but the text itself, which can be large and is normalized instead.
                 let carried: Map<String, Value> =
                     map.iter().filter(|(k, _)| k.as_str() != key).map(|(k, v)| (k.clone(), v.clone())).collect();
-                let normalizer = if carried.is_empty() { options.normalizer() } else { options.normalizer().with_source_event(carried) };
-                normalizer.text(text, out);
+                options.normalizer().with_source_event(carried).slice(text.as_bytes(), out);
             }
-            None => options.normalizer().value(request, None, out),
+            None => options.normalizer().walk(request, None, Location::default(), out),
         },
         _ => out.error(invalid_request("a request is a string, an object or an array", request)),
     }
-    out.batch_index = None;
+    out.default_index = outer_index;
 }
 
 /// `{"input": …}` with at most `options` beside it.
@@ -141,26 +174,25 @@ fn invalid_request(why: &str, request: &Value) -> ErrorRecord {
 struct Response {
     out: Vec<u8>,
     errors: Vec<u8>,
-    stats: Stats,
-    batch_index: Option<u64>,
+    has_events: bool,
 }
 
 impl Default for Response {
     fn default() -> Self {
         let out = format!("{{\"abi_version\":{ABI_VERSION},\"events\":[").into_bytes();
-        Response { out, errors: Vec::new(), stats: Stats::default(), batch_index: None }
+        Response { out, errors: Vec::new(), has_events: false }
     }
 }
 
 impl Response {
-    fn finish(self) -> String {
+    fn finish(self, stats: Stats) -> String {
         let mut out = self.out;
         out.reserve(self.errors.len() + 96);
         out.extend_from_slice(b"],\"errors\":[");
         out.extend_from_slice(&self.errors);
         out.extend_from_slice(b"],\"stats\":");
         // Serializing plain structs into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut out, &self.stats);
+        let _ = serde_json::to_writer(&mut out, &stats);
         out.push(b'}');
         // Only serde_json output and ASCII were written, so this is UTF-8.
         String::from_utf8(out).unwrap_or_default()
@@ -169,30 +201,21 @@ impl Response {
 
 impl Sink for Response {
     fn event(&mut self, event: &Event<'_>) {
-        if self.stats.events > 0 {
+        if self.has_events {
             self.out.push(b',');
         }
-        let _ = serde_json::to_writer(&mut self.out, event);
-        self.stats.inputs += 1;
-        self.stats.events += 1;
+        self.has_events = true;
+        write_event(&mut self.out, event);
     }
 
-    fn error(&mut self, mut error: ErrorRecord) {
-        if error.index.is_none() {
-            error.index = self.batch_index;
-        }
+    fn error(&mut self, error: ErrorRecord) {
         if !self.errors.is_empty() {
             self.errors.push(b',');
         }
-        let _ = serde_json::to_writer(&mut self.errors, &error);
-        self.stats.inputs += 1;
-        self.stats.errors += 1;
+        write_error(&mut self.errors, &error);
     }
 
-    fn skip(&mut self, _: Skip) {
-        self.stats.inputs += 1;
-        self.stats.skipped += 1;
-    }
+    fn skip(&mut self, _: Skip) {}
 }
 
 #[cfg(test)]

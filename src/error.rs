@@ -9,7 +9,9 @@ use serde::{Serialize, Serializer};
 /// Longest `input` an error record carries; a longer input is cut on a UTF-8 boundary.
 pub const MAX_ERROR_INPUT: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why an input unit was refused. More kinds may be added; match with a wildcard arm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// A text line that is not a server access log record.
     SalSyntax,
@@ -65,6 +67,7 @@ impl Serialize for ErrorKind {
 
 /// One refused input unit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ErrorRecord {
     pub kind: ErrorKind,
     /// What was wrong, for a person.
@@ -128,6 +131,51 @@ impl ErrorRecord {
         self
     }
 }
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `kind: message (line N, record I)`.
+impl std::fmt::Display for ErrorRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind, self.message)?;
+        match (self.line, self.index) {
+            (Some(line), Some(index)) => write!(f, " (line {line}, record {index})"),
+            (Some(line), None) => write!(f, " (line {line})"),
+            (None, Some(index)) => write!(f, " (record {index})"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for ErrorRecord {}
+
+/// Why a CloudTrail S3 record cannot become an event (an [`ErrorKind::InvalidRecord`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// No `eventName` string.
+    NoEventName,
+    /// No `eventTime` (nor Logstash's `@timestamp`) string.
+    NoEventTime,
+    /// An `eventTime` that is not an RFC 3339 timestamp.
+    BadEventTime(String),
+}
+
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecordError::NoEventName => f.write_str("record has no eventName"),
+            RecordError::NoEventTime => f.write_str("record has no eventTime"),
+            RecordError::BadEventTime(t) => write!(f, "eventTime `{t}` is not an RFC 3339 timestamp"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
 
 /// Cut `s` to at most `MAX_ERROR_INPUT` bytes on a character boundary.
 fn clip(s: &str) -> (&str, bool) {

@@ -12,12 +12,11 @@
 //!   `GetBucketLifecycleConfiguration`; `ListObjects` also for ListObjectsV2 on general purpose
 //!   buckets). For operations CloudTrail never logs, a stable descriptive name in the same
 //!   CamelCase style (see "SAL-only names" below).
-//! - `sal`: the SAL Operation field text, `""` when SAL has no spelling for it (CloudTrail-only rows:
-//!   account-level and directory-bucket calls, and APIs whose SAL spelling is not known).
+//! - `sal`: the SAL Operation field text, `None` when SAL has no spelling for it (CloudTrail-only
+//!   rows: account-level and directory-bucket calls, and APIs whose SAL spelling is not known).
 //! - `rule`: disambiguates rows that share one SAL operation ([`Rule`]).
 //! - `activity`: the OCSF activity (below).
 //! - `cloudtrail`: whether CloudTrail logs the operation, and as which kind of event ([`Logged`]).
-//! - `in_sal`: whether the row has a SAL spelling (`!sal.is_empty()`; set by the row constructors).
 //! - `note`: the evidence for the pairing and its confidence, or why a name was chosen. Evidence keys
 //!   are those of `shared/reference/mapping_sources.md`; "derived" means the SAL spelling follows
 //!   the `REST.<METHOD>.<RESOURCE>` convention and has not been seen in a real AWS log yet.
@@ -100,6 +99,7 @@ impl Activity {
 
 /// Whether and how CloudTrail logs an operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum Logged {
     /// A data event (must be enabled on the trail).
     Data,
@@ -111,6 +111,7 @@ pub enum Logged {
 
 /// How to choose among the rows that share one SAL operation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub enum Rule {
     /// The only row for its SAL operation.
     Always,
@@ -139,24 +140,24 @@ impl Rule {
 
 /// One row of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Operation {
     /// Canonical `api.operation` (CloudTrail eventName vocabulary).
     pub operation: &'static str,
-    /// SAL Operation text, `""` when SAL never logs it (or its spelling is unknown).
-    pub sal: &'static str,
+    /// SAL Operation text, `None` when SAL never logs it (or its spelling is unknown).
+    pub sal: Option<&'static str>,
     /// Disambiguation among rows with the same `sal`.
     pub rule: Rule,
     pub activity: Activity,
     /// Whether and how CloudTrail logs it.
     pub cloudtrail: Logged,
-    /// The row has a SAL spelling (`!sal.is_empty()`).
-    pub in_sal: bool,
     /// Evidence and confidence, or why the name was chosen.
     pub note: &'static str,
 }
 
 /// What an operation resolved to.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Resolved {
     /// Canonical `api.operation` (CloudTrail eventName vocabulary).
     pub operation: Cow<'static, str>,
@@ -167,11 +168,6 @@ pub struct Resolved {
 
 /// The whole table, in its documented order.
 pub static OPERATIONS: &[Operation] = rows::TABLE;
-
-/// The whole table, in its documented order.
-pub fn table() -> &'static [Operation] {
-    OPERATIONS
-}
 
 /// The table itself. Row helpers keep each row on one line:
 /// `both` = SAL and CloudTrail, `sal_only` = CloudTrail never logs it, `ct_only` = no SAL spelling.
@@ -189,13 +185,13 @@ mod rows {
         cloudtrail: Logged,
         note: &'static str,
     ) -> Operation {
-        Operation { operation, sal, rule, activity, cloudtrail, in_sal: !sal.is_empty(), note }
+        Operation { operation, sal: Some(sal), rule, activity, cloudtrail, note }
     }
     const fn sal_only(operation: &'static str, sal: &'static str, rule: Rule, activity: Activity, note: &'static str) -> Operation {
         both(operation, sal, rule, activity, No, note)
     }
     const fn ct_only(operation: &'static str, activity: Activity, cloudtrail: Logged, note: &'static str) -> Operation {
-        both(operation, "", Always, activity, cloudtrail, note)
+        Operation { operation, sal: None, rule: Always, activity, cloudtrail, note }
     }
 
     #[rustfmt::skip]
@@ -445,7 +441,7 @@ fn fnv1a(s: &str) -> u64 {
 }
 
 fn sal_col(r: &Operation) -> &'static str {
-    r.sal
+    r.sal.unwrap_or("")
 }
 fn operation_col(r: &Operation) -> &'static str {
     r.operation
@@ -461,10 +457,9 @@ fn by_operation() -> &'static Index {
     IDX.get_or_init(|| Index::build(operation_col))
 }
 
-/// The rows whose `sal` is `op`, in table order (none for `""`: CloudTrail-only rows have no SAL
-/// spelling, and none for operations not in the table).
+/// The rows whose `sal` is `op`, in table order (none for operations not in the table).
 pub fn rows_for_sal(op: &str) -> impl Iterator<Item = &'static Operation> + '_ {
-    by_sal().rows(sal_col, op).filter(|r| r.in_sal)
+    by_sal().rows(sal_col, op).filter(|r| r.sal.is_some())
 }
 
 /// The table row for a SAL operation, or `None` when `op` is not in the table.
@@ -644,8 +639,8 @@ mod tests {
     #[test]
     fn every_sal_row_is_reachable_and_every_operation_finds_its_first_row() {
         for (i, row) in OPERATIONS.iter().enumerate() {
-            if row.in_sal {
-                assert!(rows_for_sal(row.sal).any(|r| std::ptr::eq(r, row)), "{}", row.sal);
+            if let Some(sal) = row.sal {
+                assert!(rows_for_sal(sal).any(|r| std::ptr::eq(r, row)), "{sal}");
             }
             let first = OPERATIONS.iter().position(|r| r.operation == row.operation).unwrap();
             assert!(std::ptr::eq(find_event_name(row.operation).unwrap(), &OPERATIONS[first]), "row {i}");

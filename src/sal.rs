@@ -96,6 +96,7 @@ impl<'a> SalRecord<'a> {
 
 /// Why a line is not a SAL record. `column` is the 0-based byte offset where reading failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SalError {
     pub message: String,
     pub column: usize,
@@ -106,6 +107,8 @@ impl std::fmt::Display for SalError {
         write!(f, "{} (at byte {})", self.message, self.column)
     }
 }
+
+impl std::error::Error for SalError {}
 
 /// Tokenize and check one SAL line (without its line terminator).
 pub fn parse_line(line: &str) -> Result<SalRecord<'_>, SalError> {
@@ -194,7 +197,7 @@ fn late_field_fits(index: usize, value: &str) -> bool {
         || match index {
             field::ACCESS_POINT_ARN => value.starts_with("arn:"),
             field::ACL_REQUIRED => value.eq_ignore_ascii_case("yes"),
-            field::SOURCE_REGION => crate::ocsf::is_region(value),
+            field::SOURCE_REGION => crate::aws::is_region(value),
             _ => true,
         }
 }

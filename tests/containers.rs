@@ -3,7 +3,7 @@
 
 mod common;
 
-use s3norm::normalize::normalize_to_values;
+use common::normalize_to_values;
 use s3norm::{ErrorKind, Options, Stats};
 use serde_json::Value;
 

@@ -3,14 +3,14 @@
 
 mod common;
 
-use s3norm::normalize::normalize_to_values;
+use common::normalize_to_values;
 use s3norm::Options;
 use serde_json::{json, Value};
 
 /// The event of line `n` (1-based) of a SAL fixture.
 fn sal_event(file: &str, n: usize) -> Value {
     let line = &common::fixture_lines(format!("s3-access-logs/{file}"))[n - 1];
-    let (events, errors, _) = normalize_to_values(line, Options { raw_data: true, ..Options::default() });
+    let (events, errors, _) = normalize_to_values(line, Options::default().raw_data(true));
     assert!(errors.is_empty(), "{errors:#?}");
     common::assert_valid(&events[0]);
     assert_eq!(events[0]["raw_data"], line.as_str());

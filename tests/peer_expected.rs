@@ -5,7 +5,7 @@
 
 mod common;
 
-use s3norm::normalize::normalize_to_values;
+use common::normalize_to_values;
 use s3norm::Options;
 
 #[test]

@@ -1,13 +1,17 @@
 //! Property tests: nothing a caller feeds the normalizer makes it panic, every input unit comes out
 //! exactly once (event, error or skip), and every event that does come out is valid OCSF 1.8.0.
 //!
-//! * random bytes and token soup, line by line through `Normalizer::line_bytes`;
+//! The counts are checked three ways that do not lean on each other: the sink calls the test
+//! records, the [`Stats`] the reader returns, and the number of units the test finds in the input
+//! by itself (non-blank lines, records in a trail file).
+//!
+//! * random bytes and token soup, line by line through `Normalizer::read_line`;
 //! * every real SAL fixture line cut at every byte (deterministic, not random);
 //! * real SAL lines and NDJSON CloudTrail lines with random byte edits;
 //! * real CloudTrail records with random structural edits (fields deleted or given odd values);
 //! * `abi::transform` on arbitrary strings and arbitrary JSON values, `abi::transform_bytes` on
 //!   arbitrary bytes: always a well-formed response whose counts add up;
-//! * whole texts through `Normalizer::text`: the counts add up and agree with the ABI.
+//! * whole texts through `Normalizer::read_str`: the counts add up and agree with the ABI.
 //!
 //! Case counts are chosen so the whole file runs in well under a minute in debug on 2 cores; set
 //! `PROPTEST_CASES` to run more (or fewer) cases of every property. Failures are not persisted to
@@ -18,13 +22,10 @@ mod common;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
-use proptest::test_runner::{Config, TestCaseError};
-use s3norm::abi;
-use s3norm::cloudtrail::{self, Shape};
-use s3norm::normalize::{normalize_to_values, Normalizer, Options, Sink, Skip, Stats, TextShape};
-use s3norm::ocsf::Event;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use s3norm::sal::{self, field};
-use s3norm::ErrorRecord;
+use s3norm::{abi, Event};
+use s3norm::{ErrorRecord, Normalizer, Options, Sink, Skip, Stats};
 use serde_json::{Map, Value};
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -68,20 +69,20 @@ enum Out {
     Skip(Skip),
 }
 
-/// A sink that records every call, in order.
+/// A sink that records every call, in order, and the counts the reader returned.
 #[derive(Default)]
 struct Recorder {
     outs: Vec<Out>,
     buf: Vec<u8>,
+    /// What the reader said it did (summed over calls).
+    returned: Stats,
 }
 
 impl Sink for Recorder {
     fn event(&mut self, event: &Event<'_>) {
         self.buf.clear();
-        let value = match serde_json::to_writer(&mut self.buf, event) {
-            Ok(()) => serde_json::from_slice(&self.buf).map_err(|e| format!("event serialized to invalid JSON: {e}")),
-            Err(e) => Err(format!("event does not serialize: {e}")),
-        };
+        s3norm::write_event(&mut self.buf, event);
+        let value = serde_json::from_slice(&self.buf).map_err(|e| format!("event written as invalid JSON: {e}"));
         self.outs.push(Out::Event(value));
     }
     fn error(&mut self, error: ErrorRecord) {
@@ -93,20 +94,25 @@ impl Sink for Recorder {
 }
 
 impl Recorder {
-    fn stats(&self) -> Stats {
-        let mut s = Stats { inputs: self.outs.len() as u64, ..Stats::default() };
+    /// What the sink saw: (events, errors, skips).
+    fn seen(&self) -> (u64, u64, u64) {
+        let mut seen = (0, 0, 0);
         for out in &self.outs {
             match out {
-                Out::Event(_) => s.events += 1,
-                Out::Error(_) => s.errors += 1,
-                Out::Skip(_) => s.skipped += 1,
+                Out::Event(_) => seen.0 += 1,
+                Out::Error(_) => seen.1 += 1,
+                Out::Skip(_) => seen.2 += 1,
             }
         }
-        s
+        seen
     }
 
-    /// Every event written and valid OCSF; every error carries a message.
+    /// Every event written and valid OCSF; every error carries a message and its input; the counts
+    /// the reader returned are the calls the sink saw.
     fn check(&self, what: &dyn fmt::Debug) -> Result<(), TestCaseError> {
+        let r = self.returned;
+        prop_assert_eq!((r.events, r.errors, r.skipped), self.seen(), "returned counts vs sink calls for {:?}", what);
+        prop_assert_eq!(r.inputs, self.outs.len() as u64, "returned inputs vs sink calls for {:?}", what);
         for (i, out) in self.outs.iter().enumerate() {
             match out {
                 Out::Event(Ok(event)) => check_event(event, &format!("output {i} of {what:?}"))?,
@@ -143,11 +149,15 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
         .unwrap_or_else(|| "(non-string panic payload)".into())
 }
 
-/// Run `f` on a fresh recorder; a panic becomes an `Err` naming the input.
-fn record(what: &dyn fmt::Debug, f: impl FnOnce(&mut Recorder)) -> Result<Recorder, TestCaseError> {
+/// Run `f` on a fresh recorder, keeping the counts it returns; a panic becomes an `Err` naming
+/// the input.
+fn record(what: &dyn fmt::Debug, f: impl FnOnce(&mut Recorder) -> Stats) -> Result<Recorder, TestCaseError> {
     let mut rec = Recorder::default();
     match catch_unwind(AssertUnwindSafe(|| f(&mut rec))) {
-        Ok(()) => Ok(rec),
+        Ok(stats) => {
+            rec.returned = stats;
+            Ok(rec)
+        }
         Err(payload) => Err(TestCaseError::fail(format!("panicked on {what:?}: {}", panic_message(payload)))),
     }
 }
@@ -166,20 +176,25 @@ fn non_blank_lines(text: &[u8]) -> usize {
     text.split(|&b| b == b'\n').enumerate().filter(|(i, l)| !is_blank(*i, l)).count()
 }
 
-/// Feed `text` line by line (split on `\n`) through `line_bytes`, checking after every line that
-/// it made exactly one sink call (none for a blank line). Returns the recorder.
+/// Feed `text` line by line (split on `\n`) through `read_line`, checking after every line that
+/// it made exactly one sink call and counted one input (none for a blank line). Returns the recorder.
 fn lines_one_by_one(n: &Normalizer, text: &[u8]) -> Result<Recorder, TestCaseError> {
     let mut rec = Recorder::default();
     for (i, line) in text.split(|&b| b == b'\n').enumerate() {
         let before = rec.outs.len();
         let what = Bytes(line.to_vec());
-        let result = catch_unwind(AssertUnwindSafe(|| n.line_bytes(line, i as u64 + 1, &mut rec)));
-        if let Err(payload) = result {
-            return Err(TestCaseError::fail(format!("line_bytes panicked on line {} {what:?}: {}", i + 1, panic_message(payload))));
-        }
+        let result = catch_unwind(AssertUnwindSafe(|| n.read_line(line, i as u64 + 1, &mut rec)));
+        let stats = match result {
+            Ok(stats) => stats,
+            Err(payload) => {
+                return Err(TestCaseError::fail(format!("read_line panicked on line {} {what:?}: {}", i + 1, panic_message(payload))))
+            }
+        };
         let expected = usize::from(!is_blank(i, line));
         let made = rec.outs.len() - before;
         prop_assert_eq!(made, expected, "line {} {:?} made {} sink calls: {:?}", i + 1, what, made, &rec.outs[before..]);
+        prop_assert_eq!(stats.inputs, expected as u64, "line {} {:?} counted {:?}", i + 1, what, stats);
+        rec.returned.add(stats);
     }
     Ok(rec)
 }
@@ -254,15 +269,22 @@ const CLOUDTRAIL_FIXTURES: [&str; 4] = [
 ];
 
 /// Every CloudTrail record (S3 and other services) in the CloudTrail fixtures, unwrapped from its
-/// container.
+/// container. (Found by the test's own reading of the four fixture layouts, not the crate's.)
 fn ct_records() -> &'static [Value] {
     static RECORDS: OnceLock<Vec<Value>> = OnceLock::new();
     RECORDS.get_or_init(|| {
         fn collect(v: &Value, out: &mut Vec<Value>) {
-            match cloudtrail::shape(v) {
-                Shape::Record(r) => out.push(Value::Object(r.clone())),
-                Shape::List(items) => items.iter().for_each(|i| collect(i, out)),
-                Shape::Wrapped(inner) => collect(inner, out),
+            match v {
+                Value::Array(items) => items.iter().for_each(|i| collect(i, out)),
+                Value::Object(m) if m.contains_key("eventName") => out.push(v.clone()),
+                Value::Object(m) => {
+                    // A trail file's Records, an EventBridge envelope's detail, Panther's wrapper.
+                    for key in ["Records", "detail", "record"] {
+                        if let Some(inner) = m.get(key) {
+                            collect(inner, out);
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -779,7 +801,7 @@ proptest! {
 
     #[test]
     fn token_soup_gives_one_output_per_non_blank_line(text in token_soup(80), raw_data in any::<bool>()) {
-        let n = Normalizer::new(Options { raw_data, log_name: Some("soup.log".into()), ..Options::default() });
+        let n = Normalizer::new(Options::default().raw_data(raw_data).log_name("soup.log"));
         let rec = lines_one_by_one(&n, &text.0)?;
         let non_blank = non_blank_lines(&text.0);
         prop_assert_eq!(rec.outs.len(), non_blank);
@@ -787,24 +809,39 @@ proptest! {
     }
 }
 
-proptest! {
-    #![proptest_config(config(768))]
-
-    /// Crossed fixture fields: one output per line, and every event valid OCSF.
-    #[test]
-    fn sal_shaped_lines_give_one_output_and_valid_events(line in sal_shaped_line(), raw_data in any::<bool>()) {
-        let n = Normalizer::new(Options { raw_data, ..Options::default() });
+/// Crossed fixture fields: one output per line, every event valid OCSF, and most such lines
+/// accepted (a tokenizer that refused everything would pass the rest of this file).
+#[test]
+fn sal_shaped_lines_give_one_output_and_valid_events() {
+    let mut runner = TestRunner::new(config(768));
+    let (accepted, total) = (std::cell::Cell::new(0u32), std::cell::Cell::new(0u32));
+    let outcome = runner.run(&(sal_shaped_line(), any::<bool>()), |(line, raw_data)| {
+        let n = Normalizer::new(Options::default().raw_data(raw_data));
         let rec = lines_one_by_one(&n, line.as_bytes())?;
         rec.check(&line)?;
+        total.set(total.get() + 1);
+        accepted.set(accepted.get() + u32::from(matches!(rec.outs.first(), Some(Out::Event(_)))));
+        Ok(())
+    });
+    if let Err(e) = outcome {
+        panic!("{e}");
     }
+    let (accepted, total) = (accepted.get(), total.get());
+    // Measured: 46% of these lines are accepted (353 of 768); odd values (8% of fields) and
+    // crossings of real fields that do not fit together (a 24-field tail on an 18-field head) refuse
+    // the rest.
+    assert!(total > 0 && accepted * 100 >= total * MIN_SAL_SHAPED_ACCEPTED_PERCENT, "only {accepted} of {total} SAL-shaped lines accepted");
 }
+
+/// The share of `sal_shaped_line` lines that must become events.
+const MIN_SAL_SHAPED_ACCEPTED_PERCENT: u32 = 30;
 
 // ------------------------------------------------------------------------------------------------
 // Every truncation of every real SAL line (deterministic)
 
-/// Cut every SAL fixture line at every byte: `line_bytes` makes exactly one call (an event or an
+/// Cut every SAL fixture line at every byte: `read_line` makes exactly one call (an event or an
 /// error, never a skip) and never panics, every event validates, and where the cut is on a char
-/// boundary `Normalizer::text` says exactly the same thing.
+/// boundary `Normalizer::read_str` says exactly the same thing.
 #[test]
 fn every_truncation_of_every_sal_fixture_line() {
     let n = Normalizer::new(Options::default());
@@ -817,7 +854,7 @@ fn every_truncation_of_every_sal_fixture_line() {
             let part = &bytes[..cut];
             let what = format!("{file} line {line_no} cut at byte {cut}: {:?}", Bytes(part.to_vec()));
             let outcome = (|| -> Result<(), TestCaseError> {
-                let rec = record(&what, |rec| n.line_bytes(part, 1, rec))?;
+                let rec = record(&what, |rec| n.read_line(part, 1, rec))?;
                 let expected = usize::from(!is_blank(0, part));
                 prop_assert_eq!(rec.outs.len(), expected, "{}: {:?}", what, rec.outs);
                 match rec.outs.first() {
@@ -828,10 +865,10 @@ fn every_truncation_of_every_sal_fixture_line() {
                 }
                 rec.check(&what)?;
                 if let Ok(text) = std::str::from_utf8(part) {
-                    let via_text = record(&what, |r| n.text(text, r))?;
+                    let via_text = record(&what, |r| n.read_str(text, r))?;
                     let a: Vec<String> = rec.outs.iter().map(|o| format!("{o:?}")).collect();
                     let b: Vec<String> = via_text.outs.iter().map(|o| format!("{o:?}")).collect();
-                    prop_assert_eq!(a, b, "line_bytes and text disagree on {}", what);
+                    prop_assert_eq!(a, b, "read_line and read_str disagree on {}", what);
                 }
                 Ok(())
             })();
@@ -861,7 +898,7 @@ proptest! {
         let (file, line_no, line) = &sal_lines()[i];
         let mutated = Bytes(apply_edits(line.as_bytes(), &edits));
         let what = format!("{file} line {line_no} edited to {mutated:?}");
-        let n = Normalizer::new(Options { raw_data, ..Options::default() });
+        let n = Normalizer::new(Options::default().raw_data(raw_data));
         // A `\n` may have been inserted: feed it as lines, one call per non-blank line.
         let rec = lines_one_by_one(&n, &mutated.0)?;
         rec.check(&what)?;
@@ -890,19 +927,20 @@ proptest! {
 
     #[test]
     fn mutated_records_give_one_output_and_valid_events(record_value in mutated_record(), raw_data in any::<bool>()) {
-        let n = Normalizer::new(Options { raw_data, ..Options::default() });
+        let n = Normalizer::new(Options::default().raw_data(raw_data));
         // As a parsed value.
-        let rec = record(&record_value, |r| n.value(&record_value, None, r))?;
+        let rec = record(&record_value, |r| n.read_value(&record_value, r))?;
         prop_assert_eq!(rec.outs.len(), 1, "{} made {:?}", record_value, rec.outs);
         rec.check(&record_value)?;
         // As an NDJSON line: the same outcome.
         let line = record_value.to_string();
         let rec_line = lines_one_by_one(&n, line.as_bytes())?;
-        prop_assert_eq!(rec_line.stats(), rec.stats(), "as a value and as a line: {}", line);
+        rec_line.check(&line)?;
+        prop_assert_eq!(rec_line.returned, rec.returned, "as a value and as a line: {}", line);
         // In a trail file, through the ABI: the same outcome.
         let request = serde_json::json!({"input": {"Records": [record_value.clone()]}, "options": {"raw_data": raw_data}});
         let response = check_response(&abi::transform(&request.to_string()), &request)?;
-        prop_assert_eq!(stats_of(&response), rec.stats(), "via the ABI: {}", request);
+        prop_assert_eq!(stats_of(&response), rec.returned, "via the ABI: {}", request);
     }
 }
 
@@ -989,7 +1027,7 @@ fn piece_bytes(p: &Piece) -> Vec<u8> {
 }
 
 /// A text: pieces joined by `\n` or `\r\n`, perhaps with a final newline. Lossily made UTF-8
-/// (a `&str` is what `text` takes).
+/// (a `&str` is what `read_str` takes).
 fn whole_text() -> impl Strategy<Value = String> {
     (prop::collection::vec(piece(), 0..24), any::<bool>(), any::<bool>()).prop_map(|(pieces, crlf, trailing)| {
         let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
@@ -1015,21 +1053,47 @@ fn trail_document() -> impl Strategy<Value = String> {
     })
 }
 
-/// `Normalizer::text` and the ABI agree on a text, and the counts add up.
+/// `read_str`, `read` on a stream of the same bytes, and the ABI agree on a text; the counts the
+/// reader returns are the sink calls, and they add up.
 fn check_text(text: &str) -> Result<Stats, TestCaseError> {
     let n = Normalizer::new(Options::default());
-    let rec = record(&text, |r| n.text(text, r))?;
-    let stats = rec.stats();
+    let rec = record(&text, |r| n.read_str(text, r))?;
+    rec.check(&text)?;
+    let stats = rec.returned;
     prop_assert_eq!(stats.inputs, stats.events + stats.errors + stats.skipped);
-    let (events, errors, counted) = normalize_to_values(text, Options::default());
-    prop_assert_eq!(counted, stats, "normalize_to_values vs the sink calls for {:?}", text);
-    prop_assert_eq!(counted.inputs, counted.events + counted.errors + counted.skipped, "{:?}", text);
-    prop_assert_eq!((events.len() as u64, errors.len() as u64), (counted.events, counted.errors), "{:?}", text);
+    // Through a stream that hands out a few bytes at a time: the same outputs.
+    let streamed = record(&text, |r| n.read(Trickle(text.as_bytes()), r).expect("reading memory cannot fail"))?;
+    let a: Vec<String> = rec.outs.iter().map(|o| format!("{o:?}")).collect();
+    let b: Vec<String> = streamed.outs.iter().map(|o| format!("{o:?}")).collect();
+    prop_assert_eq!(a, b, "read_str vs read for {:?}", text);
     let request = Value::String(text.to_owned());
     let response: Value = serde_json::from_str(&abi::transform(&request.to_string()))
         .map_err(|e| TestCaseError::fail(format!("ABI response is not JSON ({e}) for {text:?}")))?;
-    prop_assert_eq!(stats_of(&response), stats, "Normalizer::text vs abi::transform for {:?}", text);
+    prop_assert_eq!(stats_of(&response), stats, "read_str vs abi::transform for {:?}", text);
     Ok(stats)
+}
+
+/// A reader that returns at most 7 bytes per call, to move every buffer boundary around.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(7).min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+/// Whether a text reads as one JSON document, by the rule the README states: its first non-blank
+/// byte is `[`, or `{` on a first line that is not a whole JSON value.
+fn reads_as_document(text: &str) -> bool {
+    let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    match text.as_bytes().first() {
+        Some(b'[') => true,
+        Some(b'{') => text.split_once('\n').is_none_or(|(first, _)| serde_json::from_str::<serde::de::IgnoredAny>(first).is_err()),
+        _ => false,
+    }
 }
 
 proptest! {
@@ -1038,7 +1102,7 @@ proptest! {
     #[test]
     fn whole_texts_count_every_unit(text in whole_text()) {
         let stats = check_text(&text)?;
-        if Normalizer::shape(text.as_bytes()) == TextShape::Lines {
+        if !reads_as_document(&text) {
             // Every line here is a SAL line, junk, or a one-record NDJSON line: one unit each.
             let non_blank = non_blank_lines(text.as_bytes()) as u64;
             prop_assert_eq!(stats.inputs, non_blank, "{:?}", text);

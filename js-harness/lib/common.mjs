@@ -2,6 +2,7 @@
 // (a clean clone must pass on its own): fixtures from tests/fixtures, the package from pkg/
 // (scripts/build-wasm.sh), the native CLI from target/release/s3norm (cargo build --release).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +144,8 @@ export const CLOUDTRAIL_RECORD = {
 
 /** Read a file as UTF-8 text. */
 export function readText(path) {
+  // A gzip fixture is read as a user would hand it over: decompressed (the CLI detects gzip itself).
+  if (path.endsWith('.gz')) return gunzipSync(readFileSync(path)).toString('utf8');
   return readFileSync(path, 'utf8');
 }
 

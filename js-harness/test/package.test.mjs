@@ -104,13 +104,15 @@ test('CommonJS and ESM entries give the same bytes', () => {
 test('exports map: browser/default conditions pick the web build', () => {
   const pj = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
   const dot = pj.exports['.'];
-  assert.deepEqual(Object.keys(dot), ['node', 'types', 'browser', 'default']);
+  // Types sit beside each target, .d.mts for ESM and .d.cts for CommonJS (publint's rule).
+  assert.deepEqual(Object.keys(dot), ['node', 'browser', 'default']);
   assert.deepEqual(Object.keys(dot.node), ['import', 'require']);
   assert.equal(dot.node.import.default, './index.mjs');
   assert.equal(dot.node.require.default, './index.cjs');
-  assert.equal(dot.browser, './web.mjs');
-  assert.equal(dot.default, './web.mjs');
-  for (const target of [dot.node.import.types, dot.node.require.types, dot.types, dot.browser, dot.default]) {
+  assert.deepEqual(dot.browser, { types: './index.d.mts', default: './web.mjs' });
+  assert.deepEqual(dot.default, { types: './index.d.mts', default: './web.mjs' });
+  assert.equal(pj.types, './index.d.cts', 'node10 resolution (main is CommonJS) gets the CommonJS types');
+  for (const target of [dot.node.import.types, dot.node.require.types, dot.browser.types, dot.browser.default, dot.default.default]) {
     assert.ok(existsSync(join(installed, target)), `${target} exists`);
   }
   // What a bundler resolving with the "browser" condition loads: web.mjs, which needs init().

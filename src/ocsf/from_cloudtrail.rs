@@ -1,23 +1,23 @@
 //! CloudTrail S3 record → OCSF event (the "CloudTrail fields" table of the spec).
 
 use super::*;
+use crate::aws::{self, Arn, UserType, ANONYMOUS_NAME, INTERNAL_SOURCE};
 use crate::cloudtrail::{bool_of, count_of, obj_of, str_of};
+use crate::error::RecordError;
 use crate::operations::resolve_event_name;
 use crate::timefmt::parse_rfc3339;
 
 /// CloudTrail's account ID for unauthenticated callers.
 const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
-const ACCESS_POINT_TYPE: &str = "AWS::S3::AccessPoint";
 
 /// Map one S3 record. `Err` says which field the event cannot do without.
-pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Event<'a>, String> {
-    let event_name = str_of(record, "eventName").ok_or("record has no eventName")?;
+pub(crate) fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Event<'a>, RecordError> {
+    let event_name = str_of(record, "eventName").ok_or(RecordError::NoEventName)?;
     // Logstash's date filter moves eventTime into `@timestamp` (as in OTRF's datasets).
-    let event_time = str_of(record, "eventTime").or_else(|| str_of(record, "@timestamp")).ok_or("record has no eventTime")?;
-    let time_ms = parse_rfc3339(event_time).ok_or_else(|| format!("eventTime `{event_time}` is not an RFC 3339 timestamp"))?;
+    let event_time = str_of(record, "eventTime").or_else(|| str_of(record, "@timestamp")).ok_or(RecordError::NoEventTime)?;
+    let time_ms = parse_rfc3339(event_time).ok_or_else(|| RecordError::BadEventTime(event_time.to_owned()))?;
     let resolved = resolve_event_name(event_name);
     let error_code = str_of(record, "errorCode");
-    let classified = Classified { activity: resolved.activity, failed: error_code.is_some(), time_ms };
     let category = str_of(record, "eventCategory");
     let feature = match (category, bool_of(record.get("managementEvent"))) {
         (Some("Data"), _) | (None, Some(false)) => Some(FEATURE_DATA),
@@ -25,7 +25,8 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
         _ => None,
     };
 
-    let mut e = Event::new(classified, resolved, "AWS CloudTrail", feature, event_name, event_time, ctx);
+    let origin = Origin { product_name: "AWS CloudTrail", feature, event_code: event_name, time_ms, original_time: event_time };
+    let mut e = Event::new(resolved, error_code.is_some(), origin, ctx);
     let request_parameters = record.get("requestParameters").filter(|v| !v.is_null());
     let response_elements = record.get("responseElements").filter(|v| !v.is_null());
     e.metadata.uid = str_of(record, "eventID");
@@ -39,9 +40,9 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
 
     let vpc_endpoint = str_of(record, "vpcEndpointId");
     e.src_endpoint = match str_of(record, "sourceIPAddress") {
-        Some(ip) if is_ip(ip) => Endpoint { ip: Some(ip), uid: vpc_endpoint, ..Endpoint::default() },
+        Some(ip) if aws::is_ip(ip) => Endpoint { ip: Some(ip), uid: vpc_endpoint, ..Endpoint::default() },
         Some(service) => Endpoint { svc_name: Some(service), uid: vpc_endpoint, ..Endpoint::default() },
-        None => Endpoint { svc_name: Some(from_sal::INTERNAL_SOURCE), uid: vpc_endpoint, ..Endpoint::default() },
+        None => Endpoint { svc_name: Some(INTERNAL_SOURCE), uid: vpc_endpoint, ..Endpoint::default() },
     };
     let params = request_parameters.and_then(Value::as_object);
     let tls = obj_of(record, "tlsDetails");
@@ -52,7 +53,7 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
     if let Some(identity) = obj_of(record, "userIdentity") {
         set_actor(&mut e.actor, identity);
     } else {
-        e.actor.user = User { kind: "Unknown", name: Some("unknown"), ..User::default() };
+        e.actor.user = User { kind: UserType::Unknown, name: Some("unknown"), ..User::default() };
     }
 
     let mut ct_only = CloudTrailOnly {
@@ -65,7 +66,8 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
         vpc_endpoint_account_id: str_of(record, "vpcEndpointAccountId"),
         arn_prefixes: Vec::new(),
     };
-    e.resources = resources(record, params, &mut ct_only.arn_prefixes);
+    let partition = aws::partition_of(e.cloud.region);
+    e.resources = resources(record, params, partition, &mut ct_only.arn_prefixes);
 
     let extra = obj_of(record, "additionalEventData");
     let extra_str = |key: &str| extra.and_then(|m| str_of(m, key));
@@ -75,12 +77,9 @@ pub fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Ev
         signature_version: extra_str("SignatureVersion"),
         cipher_suite: extra_str("CipherSuite").or_else(|| tls.and_then(|t| str_of(t, "cipherSuite"))),
         authentication_type: extra_str("AuthenticationMethod"),
-        tls_version: tls.and_then(|t| str_of(t, "tlsVersion")).map(normalize_tls_version),
+        tls_version: tls.and_then(|t| str_of(t, "tlsVersion")).map(aws::tls_version),
         acl_required: extra_str("aclRequired"),
-        access_point_arn: e.resources.iter().find(|r| r.kind == ACCESS_POINT_TYPE).and_then(|r| match r.uid {
-            Arn::Given(arn) => Some(arn),
-            Arn::S3 { .. } => None,
-        }),
+        access_point_arn: e.resources.iter().find(|r| r.kind == ResourceType::AccessPoint).and_then(|r| r.uid.given()),
         bytes_in: count_of(extra.and_then(|m| m.get("bytesTransferredIn"))),
         bytes_out: count_of(extra.and_then(|m| m.get("bytesTransferredOut"))),
         object_size: None,
@@ -106,11 +105,12 @@ fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
     let invoked_by = str_of(identity, "invokedBy");
     actor.app_name = invoked_by;
     if anonymous {
-        actor.user = User { kind: ANONYMOUS_TYPE, name: Some(ANONYMOUS_NAME), ..User::default() };
+        actor.user = User { kind: UserType::Anonymous, name: Some(ANONYMOUS_NAME), ..User::default() };
         return;
     }
+    let kind = str_of(identity, "type").map_or(UserType::Unknown, UserType::from_cloudtrail);
     let mut user = User {
-        kind: str_of(identity, "type").unwrap_or("Unknown"),
+        kind,
         uid: str_of(identity, "arn"),
         uid_alt: str_of(identity, "principalId"),
         name: str_of(identity, "userName"),
@@ -119,7 +119,7 @@ fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
     };
     if user.uid.is_none() && user.name.is_none() && user.account.is_none() {
         // OCSF wants a user to be named somehow; an AWS service caller has only `invokedBy`.
-        user.name = invoked_by.or(user.uid_alt).or(Some(user.kind));
+        user.name = invoked_by.or(user.uid_alt).or(Some(kind.as_str()));
     }
     actor.user = user;
 
@@ -142,6 +142,7 @@ fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
 fn resources<'a>(
     record: &'a Map<String, Value>,
     params: Option<&'a Map<String, Value>>,
+    partition: &'static str,
     arn_prefixes: &mut Vec<&'a str>,
 ) -> Vec<Resource<'a>> {
     let bucket = params.and_then(|p| str_of(p, "bucketName"));
@@ -155,34 +156,35 @@ fn resources<'a>(
             continue;
         }
         let (Some(kind), Some(arn)) = (str_of(item, "type"), str_of(item, "ARN").or_else(|| str_of(item, "arn"))) else { continue };
+        let kind = ResourceType::parse(kind);
         let name = match kind {
-            BUCKET_TYPE => bucket.filter(|b| arn.strip_suffix('/').unwrap_or(arn).ends_with(b)).or_else(|| arn_name(arn, false)),
-            OBJECT_TYPE => key.filter(|k| arn.ends_with(k)).or_else(|| arn_name(arn, true)),
+            ResourceType::Bucket => {
+                bucket.filter(|b| arn.strip_suffix('/').unwrap_or(arn).ends_with(b)).or_else(|| aws::name_in_s3_arn(arn, false))
+            }
+            ResourceType::Object => key.filter(|k| arn.ends_with(k)).or_else(|| aws::name_in_s3_arn(arn, true)),
             _ => None,
         };
         out.push(Resource {
             kind,
             uid: Arn::Given(arn),
             name: name.map(Cow::Borrowed),
-            version: if kind == OBJECT_TYPE && name == key { version } else { None },
+            version: if kind == ResourceType::Object && name == key { version } else { None },
             owner: str_of(item, "accountId").map(|uid| Owner { uid: None, account: Some(Account { uid }) }),
         });
     }
     // Records that list no resources (older management events) still name bucket and key.
     if let (Some(bucket), true) = (bucket, out.is_empty()) {
-        {
-            out.push(Resource {
-                kind: BUCKET_TYPE,
-                uid: Arn::S3 { bucket, key: None },
-                name: Some(Cow::Borrowed(bucket)),
-                version: None,
-                owner: None,
-            });
-        }
+        out.push(Resource {
+            kind: ResourceType::Bucket,
+            uid: Arn::S3 { partition, bucket, key: None },
+            name: Some(Cow::Borrowed(bucket)),
+            version: None,
+            owner: None,
+        });
         if let Some(key) = key {
             out.push(Resource {
-                kind: OBJECT_TYPE,
-                uid: Arn::S3 { bucket, key: Some(key) },
+                kind: ResourceType::Object,
+                uid: Arn::S3 { partition, bucket, key: Some(key) },
                 name: Some(Cow::Borrowed(key)),
                 version,
                 owner: None,
@@ -190,34 +192,6 @@ fn resources<'a>(
         }
     }
     // Any bucket type (S3, S3 on Outposts) first, then objects, then the rest, each in record order.
-    out.sort_by_key(|r| match r.kind {
-        k if k.ends_with("::Bucket") => 0,
-        k if k.ends_with("::Object") => 1,
-        _ => 2,
-    });
+    out.sort_by_key(|r| r.kind.rank());
     out
-}
-
-/// The bucket name or object key inside an `arn:aws:s3:::bucket/key` ARN.
-fn arn_name(arn: &str, object: bool) -> Option<&str> {
-    let (_, path) = arn.split_once(":::")?;
-    match (object, path.split_once('/')) {
-        (true, Some((_, key))) if !key.is_empty() => Some(key),
-        (false, Some((bucket, _))) => Some(bucket),
-        (false, None) if !path.is_empty() => Some(path),
-        _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_from_arns() {
-        assert_eq!(arn_name("arn:aws:s3:::b/k/with/slashes", true), Some("k/with/slashes"));
-        assert_eq!(arn_name("arn:aws:s3:::b", false), Some("b"));
-        assert_eq!(arn_name("arn:aws:s3:::b/", false), Some("b"));
-        assert_eq!(arn_name("arn:aws:s3-outposts:us-east-1:1:outpost/o/bucket/b", false), None);
-    }
 }

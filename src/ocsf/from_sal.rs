@@ -1,26 +1,29 @@
 //! Server access log record → OCSF event (the "Server access log fields" table of the spec).
 
 use super::*;
+use crate::aws::{self, Arn, UserType, ANONYMOUS_NAME, INTERNAL_SOURCE};
 use crate::operations::resolve_sal;
 use crate::sal::{field, parse_request_line, SalRecord};
 
 /// Methods OCSF's `http_request.http_method` enum accepts; any other stays out of the event.
 const OCSF_HTTP_METHODS: [&str; 9] = ["GET", "PUT", "HEAD", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
 
-/// What SAL's `-` remote IP means: S3 itself made the request (lifecycle, replication, log
-/// delivery). CloudTrail calls the same origin `AWS Internal`, so both sources say it alike.
-pub const INTERNAL_SOURCE: &str = "AWS Internal";
-
-pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<'a>) -> Event<'a> {
+pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<'a>) -> Event<'a> {
     let operation = r.raw(field::OPERATION);
     let request_line = r.get(field::REQUEST_URI).and_then(parse_request_line);
     let status = r.get(field::HTTP_STATUS).and_then(|s| s.parse::<u16>().ok());
     let error_code = r.get(field::ERROR_CODE);
     let resolved = resolve_sal(operation, r.get(field::KEY).is_some(), request_line.and_then(|l| l.query).unwrap_or(""));
 
-    let classified =
-        Classified { activity: resolved.activity, failed: error_code.is_some() || status.is_some_and(|s| s >= 400), time_ms: r.time_ms };
-    let mut e = Event::new(classified, resolved, "Amazon S3", Some(FEATURE_SAL), operation, r.raw(field::TIME), ctx);
+    let failed = error_code.is_some() || status.is_some_and(|s| s >= 400);
+    let origin = Origin {
+        product_name: "Amazon S3",
+        feature: Some(FEATURE_SAL),
+        event_code: operation,
+        time_ms: r.time_ms,
+        original_time: r.raw(field::TIME),
+    };
+    let mut e = Event::new(resolved, failed, origin, ctx);
     e.set_request_id(r.get(field::REQUEST_ID), None);
     e.set_error(error_code, None, None);
     e.duration = r.number(field::TOTAL_TIME);
@@ -33,7 +36,8 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
 
     let host = r.get(field::HOST_HEADER);
     e.dst_endpoint = host.map(|h| Endpoint { hostname: Some(h), ..Endpoint::default() });
-    e.cloud.region = host.and_then(region_from_host);
+    e.cloud.region = host.and_then(aws::region_from_host);
+    let partition = aws::partition_of(e.cloud.region);
     e.set_http_request(HttpRequest {
         http_method: request_line.map(|l| l.method).filter(|m| OCSF_HTTP_METHODS.contains(m)),
         url: request_line.map(|l| Url { hostname: host, path: l.path, query_string: l.query }),
@@ -46,16 +50,16 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
 
     if let Some(bucket) = r.get(field::BUCKET) {
         e.resources.push(Resource {
-            kind: BUCKET_TYPE,
-            uid: Arn::S3 { bucket, key: None },
+            kind: ResourceType::Bucket,
+            uid: Arn::S3 { partition, bucket, key: None },
             name: Some(Cow::Borrowed(bucket)),
             version: None,
             owner: r.get(field::BUCKET_OWNER).map(|uid| Owner { uid: Some(uid), account: None }),
         });
         if let Some(key) = decoded_key {
             e.resources.push(Resource {
-                kind: OBJECT_TYPE,
-                uid: Arn::S3 { bucket, key: Some(key) },
+                kind: ResourceType::Object,
+                uid: Arn::S3 { partition, bucket, key: Some(key) },
                 name: Some(Cow::Borrowed(key)),
                 version: r.get(field::VERSION_ID),
                 owner: None,
@@ -69,7 +73,7 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
         signature_version: r.get(field::SIGNATURE_VERSION),
         cipher_suite: r.get(field::CIPHER_SUITE),
         authentication_type: r.get(field::AUTHENTICATION_TYPE),
-        tls_version: r.get(field::TLS_VERSION).map(normalize_tls_version),
+        tls_version: r.get(field::TLS_VERSION).map(aws::tls_version),
         acl_required: r.get(field::ACL_REQUIRED),
         access_point_arn: r.get(field::ACCESS_POINT_ARN),
         bytes_in: None,
@@ -92,35 +96,35 @@ pub fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<
 /// principal (`AmazonS3`, `svc:…`), or `-` for an unauthenticated request.
 fn requester_user(requester: Option<&str>) -> User<'_> {
     let Some(requester) = requester else {
-        return User { kind: ANONYMOUS_TYPE, name: Some(ANONYMOUS_NAME), ..User::default() };
+        return User { kind: UserType::Anonymous, name: Some(ANONYMOUS_NAME), ..User::default() };
     };
     if requester.starts_with("arn:") {
         return User {
-            kind: user_type_from_arn(requester),
+            kind: UserType::from_arn(requester),
             uid: Some(requester),
-            account: account_from_arn(requester).map(|uid| Account { uid }),
+            account: aws::account_of_arn(requester).map(|uid| Account { uid }),
             ..User::default()
         };
     }
     if let Some(service) = requester.strip_prefix("svc:") {
-        return User { kind: "AWSService", name: Some(service), ..User::default() };
+        return User { kind: UserType::AwsService, name: Some(service), ..User::default() };
     }
     if requester == "AmazonS3" {
-        return User { kind: "AWSService", name: Some(requester), ..User::default() };
+        return User { kind: UserType::AwsService, name: Some(requester), ..User::default() };
     }
     if requester.eq_ignore_ascii_case("anonymous") {
         // 2006-era logs wrote the word instead of `-`.
-        return User { kind: ANONYMOUS_TYPE, name: Some(ANONYMOUS_NAME), ..User::default() };
+        return User { kind: UserType::Anonymous, name: Some(ANONYMOUS_NAME), ..User::default() };
     }
     if requester.len() == 64 && requester.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return User { kind: "CanonicalUser", uid: Some(requester), ..User::default() };
+        return User { kind: UserType::CanonicalUser, uid: Some(requester), ..User::default() };
     }
-    User { kind: "Unknown", uid: Some(requester), ..User::default() }
+    User { kind: UserType::Unknown, uid: Some(requester), ..User::default() }
 }
 
 /// Decode a SAL key exactly once: `%XX` escapes and `+` for a space. Borrows when there is
 /// nothing to decode; keeps the text as written when the escapes do not decode to UTF-8.
-pub fn decode_key(key: &str) -> Cow<'_, str> {
+pub(crate) fn decode_key(key: &str) -> Cow<'_, str> {
     let b = key.as_bytes();
     if !b.iter().any(|&c| c == b'%' || c == b'+') {
         return Cow::Borrowed(key);
@@ -173,10 +177,10 @@ mod tests {
 
     #[test]
     fn requesters() {
-        assert_eq!(requester_user(None).kind, "Anonymous");
-        assert_eq!(requester_user(Some("AmazonS3")).kind, "AWSService");
+        assert_eq!(requester_user(None).kind, UserType::Anonymous);
+        assert_eq!(requester_user(Some("AmazonS3")).kind, UserType::AwsService);
         let u = requester_user(Some("arn:aws:sts::123456789012:assumed-role/R/s"));
-        assert_eq!((u.kind, u.account.map(|a| a.uid)), ("AssumedRole", Some("123456789012")));
-        assert_eq!(requester_user(Some("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be")).kind, "CanonicalUser");
+        assert_eq!((u.kind, u.account.map(|a| a.uid)), (UserType::AssumedRole, Some("123456789012")));
+        assert_eq!(requester_user(Some("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be")).kind, UserType::CanonicalUser);
     }
 }

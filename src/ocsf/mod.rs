@@ -1,19 +1,25 @@
 //! The OCSF 1.8.0 API Activity event (class 6003, profiles `cloud` and `datetime`) and the two
-//! writers that fill it: [`from_sal`] for server access log records and [`from_cloudtrail`] for
+//! writers that fill it: `from_sal` for server access log records and `from_cloudtrail` for
 //! CloudTrail records. The mapping is in `docs/schema.md` (from the project spec).
 //!
 //! The event is a tree of borrowed structs serialized by serde: text borrows from the input line
 //! or parsed record wherever it can, absent values are `None` and never written (no `"-"`, no
 //! `null`), and field order is fixed so equal events give equal bytes.
 //!
-//! Helpers shared by both writers live here, so that the keys the "unified" rule compares
-//! (actor type, resource ARNs, TLS version spelling, …) are computed by one piece of code.
+//! The AWS vocabulary both writers share (ARNs, regions, caller types, TLS spelling) lives in
+//! the crate's `aws` module, so the keys the "unified" rule compares are computed by one piece of code.
+//! [`write_event`] is the one way an event becomes bytes.
 
-pub mod from_cloudtrail;
-pub mod from_sal;
+pub(crate) mod from_cloudtrail;
+pub(crate) mod from_sal;
+mod write;
 
-use crate::operations::{Activity, Resolved};
-use crate::timefmt::Rfc3339;
+pub use crate::aws::{Arn, UserType};
+pub use crate::operations::Activity;
+pub use crate::timefmt::Rfc3339;
+pub use write::{write_error, write_event};
+
+use crate::operations::Resolved;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -25,13 +31,14 @@ pub const PROFILES: [&str; 2] = ["cloud", "datetime"];
 
 /// Host-side context for every event of a run.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub log_name: Option<&'a str>,
     pub raw_data: Option<&'a str>,
     pub source_event: Option<&'a Map<String, Value>>,
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Event<'a> {
     pub class_uid: u32,
     pub class_name: &'static str,
@@ -72,6 +79,7 @@ pub struct Event<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Metadata<'a> {
     pub version: &'static str,
     pub profiles: [&'static str; 2],
@@ -87,6 +95,7 @@ pub struct Metadata<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Product {
     pub vendor_name: &'static str,
     pub name: &'static str,
@@ -95,6 +104,7 @@ pub struct Product {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Feature {
     pub name: &'static str,
 }
@@ -104,6 +114,7 @@ pub const FEATURE_DATA: Feature = Feature { name: "Data Events" };
 pub const FEATURE_MANAGEMENT: Feature = Feature { name: "Management Events" };
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Api<'a> {
     pub operation: Cow<'static, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,6 +125,7 @@ pub struct Api<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct ApiRequest<'a> {
     pub uid: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +133,7 @@ pub struct ApiRequest<'a> {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct ApiResponse<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'a str>,
@@ -137,13 +150,15 @@ impl ApiResponse<'_> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Service<'a> {
     pub name: &'a str,
 }
 
-pub const S3_SERVICE: &str = "s3.amazonaws.com";
+use crate::aws::S3_SERVICE;
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Actor<'a> {
     pub user: User<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -153,9 +168,10 @@ pub struct Actor<'a> {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct User<'a> {
     #[serde(rename = "type")]
-    pub kind: &'a str,
+    pub kind: UserType<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,11 +185,13 @@ pub struct User<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Account<'a> {
     pub uid: &'a str,
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Session<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<&'a str>,
@@ -186,6 +204,7 @@ pub struct Session<'a> {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Endpoint<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ip: Option<&'a str>,
@@ -198,6 +217,7 @@ pub struct Endpoint<'a> {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct HttpRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http_method: Option<&'a str>,
@@ -218,6 +238,7 @@ impl HttpRequest<'_> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Url<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<&'a str>,
@@ -227,6 +248,7 @@ pub struct Url<'a> {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct HttpResponse {
     pub code: u16,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -236,9 +258,10 @@ pub struct HttpResponse {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Resource<'a> {
     #[serde(rename = "type")]
-    pub kind: &'a str,
+    pub kind: ResourceType<'a>,
     pub uid: Arn<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Text<'a>>,
@@ -250,6 +273,7 @@ pub struct Resource<'a> {
 
 /// A resource's owner: the S3 canonical user ID (SAL) or the owning account (CloudTrail).
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Owner<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uid: Option<&'a str>,
@@ -257,10 +281,61 @@ pub struct Owner<'a> {
     pub account: Option<Account<'a>>,
 }
 
-pub const BUCKET_TYPE: &str = "AWS::S3::Bucket";
-pub const OBJECT_TYPE: &str = "AWS::S3::Object";
+/// A resource's type: the S3 types the writers build, or any type a CloudTrail record names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResourceType<'a> {
+    /// `AWS::S3::Bucket`
+    Bucket,
+    /// `AWS::S3::Object`
+    Object,
+    /// `AWS::S3::AccessPoint`
+    AccessPoint,
+    /// Any other type, as the record wrote it (`AWS::S3Outposts::Object`, …).
+    Other(&'a str),
+}
+
+impl<'a> ResourceType<'a> {
+    pub fn as_str(&self) -> &'a str {
+        match self {
+            ResourceType::Bucket => "AWS::S3::Bucket",
+            ResourceType::Object => "AWS::S3::Object",
+            ResourceType::AccessPoint => "AWS::S3::AccessPoint",
+            ResourceType::Other(s) => s,
+        }
+    }
+
+    /// A type as a CloudTrail record writes it.
+    pub fn parse(s: &'a str) -> Self {
+        match s {
+            "AWS::S3::Bucket" => ResourceType::Bucket,
+            "AWS::S3::Object" => ResourceType::Object,
+            "AWS::S3::AccessPoint" => ResourceType::AccessPoint,
+            other => ResourceType::Other(other),
+        }
+    }
+
+    /// Where a resource of this type goes in `resources[]`: every kind of bucket (S3, S3 on
+    /// Outposts, …) first, then objects, then the rest, so both sources list one request alike.
+    pub(crate) fn rank(&self) -> u8 {
+        match self {
+            ResourceType::Bucket => 0,
+            ResourceType::Object => 1,
+            ResourceType::Other(s) if s.ends_with("::Bucket") => 0,
+            ResourceType::Other(s) if s.ends_with("::Object") => 1,
+            ResourceType::AccessPoint | ResourceType::Other(_) => 2,
+        }
+    }
+}
+
+impl Serialize for ResourceType<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Cloud<'a> {
     pub provider: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,6 +345,7 @@ pub struct Cloud<'a> {
 }
 
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct Unmapped<'a> {
     pub s3: S3Fields<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -283,6 +359,7 @@ pub struct Unmapped<'a> {
 
 /// Fields with no OCSF home that both sources share, under the same keys.
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct S3Fields<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_owner: Option<&'a str>,
@@ -314,6 +391,7 @@ pub struct S3Fields<'a> {
 
 /// What only server access logs carry.
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct SalOnly<'a> {
     /// The request-URI field when it is not `METHOD target HTTP/x.y`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -325,6 +403,7 @@ pub struct SalOnly<'a> {
 
 /// What only CloudTrail carries.
 #[derive(Debug, Default, Serialize)]
+#[non_exhaustive]
 pub struct CloudTrailOnly<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_version: Option<&'a str>,
@@ -345,28 +424,23 @@ pub struct CloudTrailOnly<'a> {
     pub arn_prefixes: Vec<&'a str>,
 }
 
-/// The parts of an event every source fills the same way: classification from the operation
-/// table, status, time. The writers fill in the rest.
-pub(crate) struct Classified {
-    pub activity: Activity,
-    pub failed: bool,
+/// Where an event comes from: the source's product, its own name for the operation, its time.
+pub(crate) struct Origin<'a> {
+    pub product_name: &'static str,
+    pub feature: Option<Feature>,
+    pub event_code: &'a str,
+    /// Epoch milliseconds.
     pub time_ms: i64,
+    /// The time as the source wrote it.
+    pub original_time: &'a str,
 }
 
 impl<'a> Event<'a> {
-    /// A new event with the class constants and the classification filled in; everything else
-    /// empty, for the writer to fill.
-    pub(crate) fn new(
-        c: Classified,
-        operation: Resolved,
-        product_name: &'static str,
-        feature: Option<Feature>,
-        event_code: &'a str,
-        original_time: &'a str,
-        ctx: &Context<'a>,
-    ) -> Self {
+    /// A new event with the class constants and the operation's classification filled in;
+    /// everything else empty, for the writer to fill.
+    pub(crate) fn new(operation: Resolved, failed: bool, origin: Origin<'a>, ctx: &Context<'a>) -> Self {
+        let Origin { product_name, feature, event_code, time_ms, original_time } = origin;
         let activity = operation.activity;
-        debug_assert_eq!(activity, c.activity);
         Event {
             class_uid: 6003,
             class_name: "API Activity",
@@ -378,12 +452,12 @@ impl<'a> Event<'a> {
             type_name: type_name(activity),
             severity_id: 1,
             severity: "Informational",
-            status_id: if c.failed { 2 } else { 1 },
-            status: if c.failed { "Failure" } else { "Success" },
+            status_id: if failed { 2 } else { 1 },
+            status: if failed { "Failure" } else { "Success" },
             status_code: None,
             status_detail: None,
-            time: c.time_ms,
-            time_dt: Rfc3339::from_millis(c.time_ms),
+            time: time_ms,
+            time_dt: Rfc3339::from_millis(time_ms),
             duration: None,
             metadata: Metadata {
                 version: OCSF_VERSION,
@@ -439,158 +513,5 @@ fn type_name(activity: Activity) -> &'static str {
         Activity::Update => "API Activity: Update",
         Activity::Delete => "API Activity: Delete",
         Activity::Other => "API Activity: Other",
-    }
-}
-
-/// Whether `s` is an IP address (OCSF rejects anything else in an `ip` field).
-pub fn is_ip(s: &str) -> bool {
-    s.len() <= 40 && s.parse::<std::net::IpAddr>().is_ok()
-}
-
-/// The OCSF user type of an IAM/STS ARN, in CloudTrail's `userIdentity.type` vocabulary, so the
-/// same caller gets the same type from a SAL requester ARN and from CloudTrail.
-pub fn user_type_from_arn(arn: &str) -> &'static str {
-    let resource = arn_part(arn, 5).unwrap_or("");
-    match arn_part(arn, 2) {
-        Some("sts") if resource.starts_with("assumed-role/") => "AssumedRole",
-        Some("sts") if resource.starts_with("federated-user/") => "FederatedUser",
-        Some("iam") if resource == "root" => "Root",
-        Some("iam") if resource.starts_with("user/") => "IAMUser",
-        Some("iam") if resource.starts_with("role/") => "Role",
-        _ => "Unknown",
-    }
-}
-
-/// The account ID of an ARN (`arn:partition:service:region:account:resource`), when it is one.
-pub fn account_from_arn(arn: &str) -> Option<&str> {
-    arn_part(arn, 4).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// The `n`th colon-separated part of an ARN (the last part keeps its colons).
-fn arn_part(arn: &str, n: usize) -> Option<&str> {
-    if !arn.starts_with("arn:") {
-        return None;
-    }
-    arn.splitn(6, ':').nth(n)
-}
-
-/// The caller type and name both sources use for an unauthenticated request.
-pub const ANONYMOUS_TYPE: &str = "Anonymous";
-pub const ANONYMOUS_NAME: &str = "anonymous";
-
-/// `TLSv1.2` for any spelling (`TLSV1.2` in AWS's own examples): one spelling for both sources.
-pub fn normalize_tls_version(v: &str) -> Text<'_> {
-    match v.get(..4) {
-        Some(p) if p.eq_ignore_ascii_case("tlsv") && &v[..4] != "TLSv" => Cow::Owned(format!("TLSv{}", &v[4..])),
-        _ => Cow::Borrowed(v),
-    }
-}
-
-/// The region named by an S3 endpoint host (`b.s3.us-east-2.amazonaws.com`,
-/// `s3-eu-west-1.amazonaws.com`, `b.s3-website-us-east-1.amazonaws.com`), if it names one.
-pub fn region_from_host(host: &str) -> Option<&str> {
-    let host = host.strip_suffix(".amazonaws.com").or_else(|| host.strip_suffix(".amazonaws.com.cn"))?;
-    host.rsplit('.').find_map(|label| {
-        let label = ["s3-website-", "s3-accesspoint-", "s3-fips-", "s3-"].iter().find_map(|p| label.strip_prefix(p)).unwrap_or(label);
-        is_region(label).then_some(label)
-    })
-}
-
-/// Whether `s` is shaped like an AWS region: `us-east-1`, `eu-central-2`, `us-gov-west-1`.
-pub fn is_region(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let first_ok = parts.next().is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()));
-    let (mut words, mut last_is_number) = (0, false);
-    for part in parts {
-        if last_is_number || part.is_empty() {
-            return false; // digits only at the end; no empty parts
-        }
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            last_is_number = part.len() <= 2;
-            if !last_is_number {
-                return false;
-            }
-        } else if part.bytes().all(|b| b.is_ascii_lowercase()) {
-            words += 1;
-        } else {
-            return false;
-        }
-    }
-    first_ok && words >= 1 && last_is_number
-}
-
-/// A resource ARN: as a record gives it, or an S3 ARN built from bucket and key. The built form
-/// is written out only when the event is serialized, so no string is allocated per event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arn<'a> {
-    Given(&'a str),
-    /// `arn:aws:s3:::BUCKET`, or `arn:aws:s3:::BUCKET/KEY` with a key.
-    S3 {
-        bucket: &'a str,
-        key: Option<&'a str>,
-    },
-}
-
-impl std::fmt::Display for Arn<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Arn::Given(arn) => f.write_str(arn),
-            Arn::S3 { bucket, key: None } => write!(f, "arn:aws:s3:::{bucket}"),
-            Arn::S3 { bucket, key: Some(key) } => write!(f, "arn:aws:s3:::{bucket}/{key}"),
-        }
-    }
-}
-
-impl Serialize for Arn<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Arn::Given(arn) => s.serialize_str(arn),
-            built => s.collect_str(built),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn built_arns_serialize_as_text() {
-        let object = Arn::S3 { bucket: "b", key: Some("k/é x") };
-        assert_eq!(serde_json::to_string(&object).unwrap(), "\"arn:aws:s3:::b/k/é x\"");
-        assert_eq!(Arn::S3 { bucket: "b", key: None }.to_string(), "arn:aws:s3:::b");
-        assert_eq!(serde_json::to_string(&Arn::Given("arn:aws:s3:::\"q")).unwrap(), "\"arn:aws:s3:::\\\"q\"");
-    }
-
-    #[test]
-    fn arn_types() {
-        assert_eq!(user_type_from_arn("arn:aws:iam::123456789012:user/Bob"), "IAMUser");
-        assert_eq!(user_type_from_arn("arn:aws:sts::123456789012:assumed-role/R/s"), "AssumedRole");
-        assert_eq!(user_type_from_arn("arn:aws:iam::123456789012:root"), "Root");
-        assert_eq!(user_type_from_arn("arn:aws:sts::123456789012:federated-user/f"), "FederatedUser");
-        assert_eq!(user_type_from_arn("AmazonS3"), "Unknown");
-        assert_eq!(account_from_arn("arn:aws:iam::123456789012:user/Bob"), Some("123456789012"));
-        assert_eq!(account_from_arn("arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E1"), None);
-        assert_eq!(account_from_arn("arn:aws:iam::123:user/x"), None);
-    }
-
-    #[test]
-    fn tls_spelling() {
-        assert_eq!(normalize_tls_version("TLSV1.2"), "TLSv1.2");
-        assert_eq!(normalize_tls_version("TLSv1.3"), "TLSv1.3");
-        assert!(matches!(normalize_tls_version("TLSv1.3"), Cow::Borrowed(_)));
-        assert_eq!(normalize_tls_version("é"), "é");
-    }
-
-    #[test]
-    fn regions_from_hosts() {
-        assert_eq!(region_from_host("DOC-EXAMPLE-BUCKET1.s3.us-west-1.amazonaws.com"), Some("us-west-1"));
-        assert_eq!(region_from_host("s3-eu-west-1.amazonaws.com"), Some("eu-west-1"));
-        assert_eq!(region_from_host("s3.eu-central-1.amazonaws.com"), Some("eu-central-1"));
-        assert_eq!(region_from_host("w.s3-website-us-east-1.amazonaws.com"), Some("us-east-1"));
-        assert_eq!(region_from_host("b.s3.dualstack.us-gov-west-1.amazonaws.com"), Some("us-gov-west-1"));
-        assert_eq!(region_from_host("b.s3.cn-north-1.amazonaws.com.cn"), Some("cn-north-1"));
-        assert_eq!(region_from_host("dandiarchive.s3.amazonaws.com"), None);
-        assert_eq!(region_from_host("media.kerkdienstgemist.nl"), None);
     }
 }

@@ -75,3 +75,23 @@ pub fn fixture(path: impl AsRef<Path>) -> String {
 pub fn fixture_lines(path: impl AsRef<Path>) -> Vec<String> {
     fixture(path).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
+
+/// Normalize `text` through the public reader and collect the events (as the JSON the one writer
+/// writes, read back), the error records, and the counts the reader returned.
+pub fn normalize_to_values(text: &str, options: s3norm::Options) -> (Vec<Value>, Vec<s3norm::ErrorRecord>, s3norm::Stats) {
+    let (mut events, mut errors) = (Vec::new(), Vec::new());
+    let mut buf = Vec::new();
+    let stats = s3norm::Normalizer::new(options).read_str(
+        text,
+        &mut s3norm::sink_fn(|out| match out {
+            s3norm::Output::Event(e) => {
+                buf.clear();
+                s3norm::write_event(&mut buf, e);
+                events.push(serde_json::from_slice(&buf).expect("the writer writes JSON"));
+            }
+            s3norm::Output::Error(e) => errors.push(e),
+            s3norm::Output::Skip(_) => {}
+        }),
+    );
+    (events, errors, stats)
+}

@@ -4,15 +4,12 @@
 //! standard input), writes OCSF API Activity events as NDJSON on standard output and error records
 //! as NDJSON on standard error (or `--errors PATH`), then a summary line on standard error.
 //!
-//! Modules: [`args`] parses the command line, [`input`] finds and reads the inputs, [`output`] is
-//! the sink that writes and counts what the library produces.
+//! Modules: [`args`] parses the command line, [`input`] finds the inputs and opens them (gzip
+//! included; the library reads them), [`output`] is the sink that writes what the library
+//! produces. The library counts.
 
-// The binary's root is `src/bin/s3norm.rs` (Cargo.toml); its modules live in `src/bin/s3norm/`.
-#[path = "s3norm/args.rs"]
 mod args;
-#[path = "s3norm/input.rs"]
 mod input;
-#[path = "s3norm/output.rs"]
 mod output;
 
 use std::fs::{self, File};
@@ -21,7 +18,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use s3norm::{Normalizer, Options};
+use s3norm::{Normalizer, Options, Sink, Stats};
 
 use crate::args::{Args, Command};
 use crate::input::{FileId, Input};
@@ -96,16 +93,23 @@ fn run(args: Args) -> u8 {
         unreadable = true;
     }
 
+    let mut stats = Stats::default();
     let mut done_bytes = 0u64;
     for input in &collected.inputs {
         let bar = out.bar().cloned();
         if input.id.is_some_and(|id| own_outputs.contains(&id)) {
             out.diag(format_args!("{}: skipped: it is an output of this run", input.display()));
         } else {
-            let normalizer = Normalizer::new(Options { raw_data: args.raw, log_name: input.log_name.clone(), ..Options::default() });
-            if let Err(e) = input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
-                out.diag(format_args!("{}: {e}", input.display()));
-                unreadable = true;
+            let mut options = Options::default().raw_data(args.raw);
+            options.log_name.clone_from(&input.log_name);
+            let normalizer = Normalizer::new(options);
+            match input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
+                Ok(read) => stats.add(read),
+                Err(e) => {
+                    stats.add(e.stats);
+                    out.diag(format_args!("{}: {}", input.display(), e.error));
+                    unreadable = true;
+                }
             }
             if out.stopped() {
                 break;
@@ -119,7 +123,7 @@ fn run(args: Args) -> u8 {
         }
     }
 
-    let (stats, failure) = out.finish();
+    let failure = out.finish();
     let code = if unreadable {
         EXIT_IO
     } else if args.strict && stats.errors > 0 {
@@ -143,7 +147,7 @@ fn run(args: Args) -> u8 {
         None => {}
     }
     if !args.quiet {
-        let _ = writeln!(stderr, "{} events, {} errors, {} skipped", stats.events, stats.errors, stats.skipped);
+        let _ = writeln!(stderr, "{stats}");
     }
     code
 }

@@ -1,5 +1,4 @@
 //! Integration tests of the `s3norm` binary on real third-party records (tests/fixtures).
-#![cfg(feature = "cli")]
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -36,9 +35,15 @@ impl Run {
     }
 }
 
+/// The repository root (this crate is `crates/cli`): fixture paths are relative to it, as the
+/// README's commands are.
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
 fn s3norm() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_s3norm"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd.current_dir(repo_root());
     cmd
 }
 
@@ -105,7 +110,7 @@ fn summary(events: usize, errors: usize, skipped: usize) -> String {
 }
 
 fn manifest_path(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+    repo_root().join(relative)
 }
 
 fn read_fixture(relative: &str) -> Vec<u8> {

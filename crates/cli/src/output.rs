@@ -1,14 +1,15 @@
 //! Outputs: events as NDJSON on standard output, error records as NDJSON on standard error or a
-//! file, diagnostics and the summary on standard error (around the progress bar, if any).
+//! file, diagnostics and the summary on standard error (around the progress bar, if any). The
+//! library counts what comes out; this sink only writes it.
 
 use std::fmt;
+
 use std::fs::File;
 use std::io::{self, BufWriter, Stderr, StdoutLock, Write};
 use std::path::PathBuf;
 
 use indicatif::ProgressBar;
-use s3norm::ocsf::Event;
-use s3norm::{ErrorRecord, Sink, Skip, Stats};
+use s3norm::{ErrorRecord, Event, Sink, Skip};
 
 const WRITE_BUFFER: usize = 64 * 1024;
 
@@ -25,13 +26,13 @@ enum ErrorOut {
     Stderr(BufWriter<Stderr>),
 }
 
-/// The run's sink: writes what the normalizer produces and counts it.
+/// The run's sink: writes what the normalizer produces.
 pub struct Output {
     events: BufWriter<StdoutLock<'static>>,
     errors: ErrorOut,
     bar: Option<ProgressBar>,
-    stats: Stats,
     failure: Option<Failure>,
+    /// One record's bytes, reused.
     scratch: Vec<u8>,
 }
 
@@ -42,19 +43,7 @@ impl Output {
             Some((path, file)) => ErrorOut::File(path, BufWriter::with_capacity(WRITE_BUFFER, file)),
             None => ErrorOut::Stderr(BufWriter::new(io::stderr())),
         };
-        Output {
-            events: BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()),
-            errors,
-            bar,
-            stats: Stats::default(),
-            failure: None,
-            scratch: Vec::new(),
-        }
-    }
-
-    /// An output failed: reading more input is pointless.
-    pub fn stopped(&self) -> bool {
-        self.failure.is_some()
+        Output { events: BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()), errors, bar, failure: None, scratch: Vec::new() }
     }
 
     pub fn bar(&self) -> Option<&ProgressBar> {
@@ -78,8 +67,8 @@ impl Output {
         }
     }
 
-    /// Flush the outputs and clear the progress bar; the counts and the first output failure.
-    pub fn finish(mut self) -> (Stats, Option<Failure>) {
+    /// Flush the outputs and clear the progress bar; the first output failure.
+    pub fn finish(mut self) -> Option<Failure> {
         if self.failure.is_none() {
             if let Err(e) = self.events.flush() {
                 self.failure = Some(Failure::Stdout(e));
@@ -97,7 +86,7 @@ impl Output {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-        (self.stats, self.failure.take())
+        self.failure.take()
     }
 
     fn fail_errors(&mut self, e: io::Error) {
@@ -111,15 +100,12 @@ impl Output {
     }
 
     fn write_error(&mut self, error: &ErrorRecord) -> io::Result<()> {
+        self.scratch.clear();
+        s3norm::write_error(&mut self.scratch, error);
+        self.scratch.push(b'\n');
         match &mut self.errors {
-            ErrorOut::File(_, w) => {
-                serde_json::to_writer(&mut *w, error)?;
-                w.write_all(b"\n")
-            }
+            ErrorOut::File(_, w) => w.write_all(&self.scratch),
             ErrorOut::Stderr(w) => {
-                self.scratch.clear();
-                serde_json::to_writer(&mut self.scratch, error)?;
-                self.scratch.push(b'\n');
                 match &self.bar {
                     // Unbuffered, between two draws of the bar.
                     Some(bar) => bar.suspend(|| {
@@ -137,20 +123,18 @@ impl Output {
 
 impl Sink for Output {
     fn event(&mut self, event: &Event<'_>) {
-        self.stats.inputs += 1;
-        self.stats.events += 1;
         if self.failure.is_some() {
             return;
         }
-        let written = serde_json::to_writer(&mut self.events, event).map_err(io::Error::from).and_then(|()| self.events.write_all(b"\n"));
-        if let Err(e) = written {
+        self.scratch.clear();
+        s3norm::write_event(&mut self.scratch, event);
+        self.scratch.push(b'\n');
+        if let Err(e) = self.events.write_all(&self.scratch) {
             self.failure = Some(Failure::Stdout(e));
         }
     }
 
     fn error(&mut self, error: ErrorRecord) {
-        self.stats.inputs += 1;
-        self.stats.errors += 1;
         if self.failure.is_some() {
             return;
         }
@@ -159,8 +143,9 @@ impl Sink for Output {
         }
     }
 
-    fn skip(&mut self, _skip: Skip) {
-        self.stats.inputs += 1;
-        self.stats.skipped += 1;
+    fn skip(&mut self, _skip: Skip) {}
+
+    fn stopped(&self) -> bool {
+        self.failure.is_some()
     }
 }

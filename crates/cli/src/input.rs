@@ -1,0 +1,202 @@
+//! Inputs: which files a run reads (walking directories), and opening one of them (gzip detected
+//! by content). Reading is the library's: `Normalizer::read`.
+
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Cursor, Read};
+use std::path::PathBuf;
+
+use indicatif::ProgressBar;
+use s3norm::{Normalizer, ReadError, Stats};
+
+use crate::output::Output;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Identity of a file on disk, to recognise the run's own output files among the inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    #[cfg(unix)]
+    pub fn of(meta: &fs::Metadata) -> Option<FileId> {
+        use std::os::unix::fs::MetadataExt;
+        Some(FileId { dev: meta.dev(), ino: meta.ino() })
+    }
+
+    #[cfg(not(unix))]
+    pub fn of(_meta: &fs::Metadata) -> Option<FileId> {
+        None
+    }
+
+    /// Identity of standard output when it is a regular file (`> file`).
+    #[cfg(unix)]
+    pub fn of_stdout() -> Option<FileId> {
+        use std::os::fd::AsFd;
+        let fd = io::stdout().as_fd().try_clone_to_owned().ok()?;
+        let meta = File::from(fd).metadata().ok()?;
+        if meta.is_file() {
+            FileId::of(&meta)
+        } else {
+            None
+        }
+    }
+
+    #[cfg(not(unix))]
+    pub fn of_stdout() -> Option<FileId> {
+        None
+    }
+}
+
+/// One input to read, in run order.
+#[derive(Debug)]
+pub struct Input {
+    /// `None`: standard input.
+    pub path: Option<PathBuf>,
+    /// `metadata.log_name`: the path as given (for a walked file: the directory as given, joined
+    /// with the path below it). `None` for standard input.
+    pub log_name: Option<String>,
+    /// Size of a regular file (compressed size for gzip), for the progress bar.
+    pub size: Option<u64>,
+    pub id: Option<FileId>,
+}
+
+impl Input {
+    fn stdin() -> Input {
+        Input { path: None, log_name: None, size: None, id: None }
+    }
+
+    fn file(path: PathBuf, meta: &fs::Metadata) -> Input {
+        let size = if meta.is_file() { Some(meta.len()) } else { None };
+        Input { log_name: Some(path.to_string_lossy().into_owned()), size, id: FileId::of(meta), path: Some(path) }
+    }
+
+    /// How the input is named in diagnostics.
+    pub fn display(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "-".to_owned(),
+        }
+    }
+}
+
+/// The inputs of a run, and the paths that could not be examined.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub inputs: Vec<Input>,
+    pub failures: Vec<(PathBuf, io::Error)>,
+}
+
+/// Expand the command-line paths into inputs. No path means standard input. A directory is walked
+/// depth-first with the entries of each directory sorted by name; symlinked directories inside it
+/// are skipped (no loops), symlinked files are read, special files (FIFOs, sockets, devices) inside
+/// it are skipped. A path named explicitly is read whatever it is.
+pub fn collect(paths: &[OsString]) -> Collected {
+    let mut out = Collected::default();
+    if paths.is_empty() {
+        out.inputs.push(Input::stdin());
+    }
+    for arg in paths {
+        if arg == "-" {
+            out.inputs.push(Input::stdin());
+            continue;
+        }
+        let path = PathBuf::from(arg);
+        match fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => walk(path, &mut out),
+            Ok(meta) => out.inputs.push(Input::file(path, &meta)),
+            Err(e) => out.failures.push((path, e)),
+        }
+    }
+    out
+}
+
+/// Depth-first, sorted, iterative (no recursion depth limit) walk of one directory.
+fn walk(root: PathBuf, out: &mut Collected) {
+    enum Item {
+        Dir(PathBuf),
+        File(PathBuf, fs::Metadata),
+    }
+    let mut stack = vec![Item::Dir(root)];
+    while let Some(item) = stack.pop() {
+        let dir = match item {
+            Item::File(path, meta) => {
+                out.inputs.push(Input::file(path, &meta));
+                continue;
+            }
+            Item::Dir(dir) => dir,
+        };
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                out.failures.push((dir, e));
+                continue;
+            }
+        };
+        let mut children: Vec<(OsString, Item)> = Vec::new();
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    out.failures.push((dir.clone(), e));
+                    continue;
+                }
+            };
+            let name = entry.file_name();
+            let path = dir.join(&name);
+            let file_type = match entry.file_type() {
+                Ok(t) => t,
+                Err(e) => {
+                    out.failures.push((path, e));
+                    continue;
+                }
+            };
+            if file_type.is_dir() {
+                children.push((name, Item::Dir(path)));
+            } else if file_type.is_file() || file_type.is_symlink() {
+                // Follows a symlink: a symlinked file is read, a symlinked directory skipped.
+                match fs::metadata(&path) {
+                    Ok(meta) if meta.is_file() => children.push((name, Item::File(path, meta))),
+                    Ok(_) => {}
+                    Err(e) => out.failures.push((path, e)),
+                }
+            }
+        }
+        children.sort_by(|a, b| a.0.cmp(&b.0));
+        // Reversed onto the stack so that they come off in sorted order.
+        stack.extend(children.into_iter().rev().map(|(_, item)| item));
+    }
+}
+
+/// Open an input's bytes (counted on the progress bar when there is one).
+fn open(input: &Input, bar: Option<&ProgressBar>) -> io::Result<Box<dyn Read>> {
+    let raw: Box<dyn Read> = match &input.path {
+        Some(path) => Box::new(File::open(path)?),
+        None => Box::new(io::stdin().lock()),
+    };
+    Ok(match bar {
+        Some(bar) => Box::new(bar.wrap_read(raw)),
+        None => raw,
+    })
+}
+
+/// Read one input and feed its units to `out`. An `Err` is a read failure (I/O, corrupt gzip); the
+/// units read before it have been emitted and are counted in it. Stops early when `out` has
+/// stopped (an output failed).
+pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
+    let failed = |error| ReadError { stats: Stats::default(), error };
+    let mut raw = open(input, bar).map_err(failed)?;
+    let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut magic).map_err(failed)?;
+    let gzip = magic == GZIP_MAGIC;
+    let raw = Cursor::new(magic).chain(raw);
+    if gzip {
+        // A log delivery can concatenate gzip members: decode them all.
+        normalizer.read(flate2::read::MultiGzDecoder::new(raw), out)
+    } else {
+        normalizer.read(raw, out)
+    }
+}

@@ -1,0 +1,432 @@
+//! The reader: finds the input units in a text, a byte slice or a stream, and hands each to the
+//! normalizer. The CLI, the ABI, the WebAssembly adapters and the benches all read through here.
+//!
+//! # Shapes
+//! A text is either *lines* (SAL lines and/or NDJSON CloudTrail records, told apart per line) or
+//! one *JSON document* (a record, a trail file, an EventBridge envelope, a CloudWatch Logs
+//! payload, an array of these, pretty-printed or not). [`shape`] decides from the start of the
+//! text: a first non-blank `[` is a document; a `{` is NDJSON when the first line is a whole JSON
+//! value, else a document; anything else is lines. It always looks at the whole first line, so a
+//! stream and a slice of the same bytes are read alike.
+//!
+//! # Limits and memory
+//! A stream is read a line at a time into one reused buffer, so memory stays flat whatever the
+//! input's size: at most `max_line_bytes + 2` bytes of a line are held, and the rest of an
+//! over-long line is read, counted and dropped. A JSON document is held whole, up to
+//! `max_json_bytes`.
+//!
+//! # Invariants
+//! - Every unit produces exactly one output; blank lines are not units; a UTF-8 byte-order mark at
+//!   the very start is not data.
+//! - A read error ends the read; the units read before it have been emitted, and their counts are
+//!   in the [`ReadError`]. A sink that says it has [stopped](crate::Sink::stopped) ends it too.
+
+use crate::error::{ErrorKind, ErrorRecord, MAX_ERROR_INPUT};
+use crate::normalize::{Location, Normalizer};
+use crate::sink::{Counter, Sink, Stats};
+use serde_json::Value;
+use std::io::{self, BufRead, BufReader, Read};
+
+/// A UTF-8 byte-order mark, which some tools write at the start of a file: not part of the data.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+/// Read buffer for streams.
+const READ_BUFFER: usize = 64 * 1024;
+
+/// How a text is to be read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TextShape {
+    /// One unit per line: SAL lines and/or NDJSON CloudTrail records (detected per line).
+    Lines,
+    /// One JSON document (a record, a trail file, an envelope, an array) spanning the text.
+    JsonDocument,
+}
+
+/// Decide from the start of a text whether it is lines or one document. `head` must hold at least
+/// the whole first non-blank line, or the whole text (a `{` line cut short reads as a document).
+pub(crate) fn shape(head: &[u8]) -> TextShape {
+    let head = head.strip_prefix(BOM).unwrap_or(head);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    match head.get(start) {
+        Some(b'[') => TextShape::JsonDocument,
+        Some(b'{') => {
+            let rest = &head[start..];
+            match rest.iter().position(|&b| b == b'\n') {
+                Some(end) if serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_ok() => TextShape::Lines,
+                _ => TextShape::JsonDocument,
+            }
+        }
+        _ => TextShape::Lines,
+    }
+}
+
+/// A read that stopped on an I/O error (or a corrupt compressed stream). The units read before it
+/// were emitted; `stats` counts them.
+#[derive(Debug)]
+pub struct ReadError {
+    /// What was read and emitted before the error.
+    pub stats: Stats,
+    /// The error itself.
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (after {} input units)", self.error, self.stats.inputs)
+    }
+}
+
+impl std::error::Error for ReadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<ReadError> for io::Error {
+    fn from(e: ReadError) -> io::Error {
+        e.error
+    }
+}
+
+impl Normalizer {
+    /// Read a whole stream (a file, standard input, a decompressor) and send every unit to `sink`.
+    /// Memory stays flat for line inputs; see the module documentation for the limits.
+    ///
+    /// ```
+    /// let log = b"79a5 mybucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE \
+    ///             REST.GET.VERSIONING - \"GET /mybucket?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" -\n";
+    /// let mut operations = Vec::new();
+    /// let stats = s3norm::Normalizer::default().read(
+    ///     &log[..],
+    ///     &mut s3norm::sink_fn(|out| {
+    ///         if let s3norm::Output::Event(event) = out {
+    ///             operations.push(event.api.operation.to_string());
+    ///         }
+    ///     }),
+    /// )?;
+    /// assert_eq!(stats.events, 1);
+    /// assert_eq!(operations, ["GetBucketVersioning"]);
+    /// # Ok::<(), s3norm::ReadError>(())
+    /// ```
+    pub fn read<R: Read>(&self, reader: R, sink: &mut dyn Sink) -> Result<Stats, ReadError> {
+        let mut out = Counter::new(sink);
+        match self.stream(BufReader::with_capacity(READ_BUFFER, reader), &mut out) {
+            Ok(()) => Ok(out.stats),
+            Err(error) => Err(ReadError { stats: out.stats, error }),
+        }
+    }
+
+    /// Read a whole text held in memory: a file's contents or a shipper's message.
+    pub fn read_str(&self, text: &str, sink: &mut dyn Sink) -> Stats {
+        self.read_bytes(text.as_bytes(), sink)
+    }
+
+    /// Read bytes held in memory, which may not be UTF-8 (a line that is not becomes an
+    /// `invalid_utf8` error record).
+    pub fn read_bytes(&self, bytes: &[u8], sink: &mut dyn Sink) -> Stats {
+        let mut out = Counter::new(sink);
+        self.slice(bytes, &mut out);
+        out.stats
+    }
+
+    /// Read one line of a line-oriented input (without its `\n`); `line_no` counts from 1. A blank
+    /// line is not a unit and produces nothing.
+    pub fn read_line(&self, line: &[u8], line_no: u64, sink: &mut dyn Sink) -> Stats {
+        let mut out = Counter::new(sink);
+        let line = if line_no == 1 { line.strip_prefix(BOM).unwrap_or(line) } else { line };
+        self.line_bytes(line, Location::line(line_no), &mut out);
+        out.stats
+    }
+
+    /// Read an already parsed JSON value: a CloudTrail record or any container of records.
+    pub fn read_value(&self, value: &Value, sink: &mut dyn Sink) -> Stats {
+        let mut out = Counter::new(sink);
+        self.walk(value, None, Location::default(), &mut out);
+        out.stats
+    }
+
+    /// A text in memory: split into lines without copying, or read as one document.
+    pub(crate) fn slice(&self, bytes: &[u8], out: &mut Counter<'_>) {
+        let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+        match shape(bytes) {
+            TextShape::Lines => {
+                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                    if out.stopped() {
+                        return;
+                    }
+                    self.line_bytes(line, Location::line(i as u64 + 1), out);
+                }
+            }
+            TextShape::JsonDocument => self.document(bytes, true, out),
+        }
+    }
+
+    /// One JSON document; `whole` is false when `bytes` is only its start (it was over the limit).
+    fn document(&self, bytes: &[u8], whole: bool, out: &mut Counter<'_>) {
+        let at = Location::default();
+        let max = self.options.max_json_bytes;
+        if !whole || bytes.len() > max {
+            let record = ErrorRecord::document_too_large(whole.then_some(bytes.len() as u64), max, bytes);
+            return out.error(self.locate(record, at));
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => self.json_text(text, at, out),
+            Err(e) => {
+                let start = &bytes[..bytes.len().min(MAX_ERROR_INPUT)];
+                let message = format!("JSON document is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to());
+                let mut record = self.error(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(start), at);
+                record.input_truncated |= bytes.len() > MAX_ERROR_INPUT;
+                out.error(record)
+            }
+        }
+    }
+
+    /// A stream: look at the whole first line to decide its shape, then stream lines or read the
+    /// document (bounded).
+    fn stream(&self, mut reader: impl BufRead, out: &mut Counter<'_>) -> io::Result<()> {
+        let mut head = Vec::new();
+        let limit = self.options.max_line_bytes.saturating_add(2);
+        read_through_first_line(&mut reader, limit, &mut head)?;
+        let skip = if head.starts_with(BOM) { BOM.len() } else { 0 };
+        match shape(&head[skip..]) {
+            TextShape::Lines => self.stream_lines(io::Cursor::new(head).chain(reader), skip, out),
+            TextShape::JsonDocument => {
+                let max = self.options.max_json_bytes;
+                (&mut reader).take((max as u64 + 1).saturating_sub(head.len() as u64)).read_to_end(&mut head)?;
+                let document = &head[skip..];
+                // A document over the limit is not read on: only its start is kept for the error.
+                self.document(document, document.len() <= max, out);
+                Ok(())
+            }
+        }
+    }
+
+    /// Stream lines through one reused buffer (see the module documentation for the bounds).
+    fn stream_lines(&self, reader: impl Read, skip: usize, out: &mut Counter<'_>) -> io::Result<()> {
+        let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
+        let available = reader.fill_buf()?.len();
+        reader.consume(skip.min(available));
+        let max = self.options.max_line_bytes;
+        let cap = (max as u64).saturating_add(2);
+        let mut line = Vec::new();
+        let mut line_no = 0u64;
+        loop {
+            line.clear();
+            let n = (&mut reader).take(cap).read_until(b'\n', &mut line)?;
+            if n == 0 || out.stopped() {
+                return Ok(());
+            }
+            line_no += 1;
+            let at = Location::line(line_no);
+            if line.last() == Some(&b'\n') {
+                line.pop();
+                self.line_bytes(&line, at, out);
+            } else if n as u64 == cap {
+                // Over the limit: pass over the rest of the line, keeping none of it.
+                let rest = skip_rest_of_line(&mut reader)?;
+                if !(rest.blank && line.iter().all(u8::is_ascii_whitespace)) {
+                    let mut length = line.len() as u64 + rest.bytes;
+                    if rest.last == Some(b'\r') || (rest.bytes == 0 && line.last() == Some(&b'\r')) {
+                        length -= 1;
+                    }
+                    out.error(self.locate(ErrorRecord::line_too_large(length, max, &line), at));
+                }
+            } else {
+                // The last line, without a newline.
+                self.line_bytes(&line, at, out);
+            }
+        }
+    }
+}
+
+/// Append to `head` up to and including the first `\n` after the first non-blank byte, or until
+/// `limit` bytes or the end of input.
+fn read_through_first_line(reader: &mut impl BufRead, limit: usize, head: &mut Vec<u8>) -> io::Result<()> {
+    let mut seen_data = false;
+    while head.len() < limit {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let room = (limit - head.len()).min(buf.len());
+        let mut take = room;
+        for (i, &b) in buf[..room].iter().enumerate() {
+            if b == b'\n' && seen_data {
+                take = i + 1;
+                break;
+            }
+            seen_data |= !b.is_ascii_whitespace() && !BOM.contains(&b);
+        }
+        head.extend_from_slice(&buf[..take]);
+        reader.consume(take);
+        if head.last() == Some(&b'\n') && seen_data {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// What `skip_rest_of_line` passed over (the `\n` not included).
+struct Skipped {
+    bytes: u64,
+    last: Option<u8>,
+    blank: bool,
+}
+
+/// Consume input through the next `\n` (or the end), keeping none of it.
+fn skip_rest_of_line(reader: &mut impl BufRead) -> io::Result<Skipped> {
+    let mut skipped = Skipped { bytes: 0, last: None, blank: true };
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok(skipped);
+        }
+        let (part, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (&buf[..i], true),
+            None => (buf, false),
+        };
+        skipped.bytes += part.len() as u64;
+        skipped.blank &= part.iter().all(u8::is_ascii_whitespace);
+        if let Some(&last) = part.last() {
+            skipped.last = Some(last);
+        }
+        let used = part.len() + usize::from(done);
+        reader.consume(used);
+        if done {
+            return Ok(skipped);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::Options;
+    use crate::sink::{sink_fn, Output};
+
+    /// Read `text` as a slice and as a stream; both must say the same. The outputs as text.
+    fn both_ways(n: &Normalizer, text: &[u8]) -> (Vec<String>, Stats) {
+        let run = |stream: bool| {
+            let mut outs = Vec::new();
+            let stats = {
+                let mut sink = sink_fn(|out| {
+                    outs.push(match out {
+                        Output::Event(e) => format!("event {}", e.api.operation),
+                        Output::Error(e) => format!("error {} line {:?} {:?}: {}", e.kind, e.line, e.index, e.input),
+                        Output::Skip(s) => format!("skip {}", s.event_name),
+                    })
+                });
+                if stream {
+                    n.read(text, &mut sink).expect("memory")
+                } else {
+                    n.read_bytes(text, &mut sink)
+                }
+            };
+            (outs, stats)
+        };
+        let (slice, streamed) = (run(false), run(true));
+        assert_eq!(slice, streamed, "slice and stream disagree on {:?}", String::from_utf8_lossy(text));
+        slice
+    }
+
+    const GET_USER: &str = r#"{"eventSource":"iam.amazonaws.com","eventName":"GetUser","eventTime":"2020-01-01T00:00:00Z"}"#;
+
+    #[test]
+    fn shapes_of_texts() {
+        assert_eq!(shape(b"owner bucket [06/Feb/2019:00:00:38 +0000] ..."), TextShape::Lines);
+        assert_eq!(shape(b"{\"a\":1}\n{\"a\":2}\n"), TextShape::Lines);
+        assert_eq!(shape(b"{\n \"Records\": []\n}"), TextShape::JsonDocument);
+        assert_eq!(shape(b"\xEF\xBB\xBF  [1]"), TextShape::JsonDocument);
+        assert_eq!(shape(b"{\"Records\": []}"), TextShape::JsonDocument);
+        assert_eq!(shape(b"\n\n  {\"a\":1}\n{"), TextShape::Lines);
+        assert_eq!(shape(b""), TextShape::Lines);
+    }
+
+    #[test]
+    fn ndjson_with_a_long_first_record_is_still_lines() {
+        let big = format!("{{\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"GetUser\",\"pad\":\"{}\"}}", "x".repeat(100_000));
+        let (outs, stats) = both_ways(&Normalizer::default(), format!("{big}\n{big}\n").as_bytes());
+        assert_eq!(outs, ["skip GetUser", "skip GetUser"]);
+        assert_eq!(stats, Stats { inputs: 2, events: 0, errors: 0, skipped: 2 });
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_data() {
+        let record = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2020-01-01T00:00:00Z"}"#;
+        for text in [format!("\u{FEFF}{record}\n{record}\n"), format!("\u{FEFF}{{\"Records\":[{record}]}}")] {
+            let (outs, stats) = both_ways(&Normalizer::default(), text.as_bytes());
+            assert!(outs.iter().all(|o| o == "event GetObject"), "{outs:?}");
+            assert_eq!(stats.events as usize, text.matches("GetObject").count());
+        }
+        let mut sink = sink_fn(|_| {});
+        assert_eq!(Normalizer::default().read_line(format!("\u{FEFF}{record}").as_bytes(), 1, &mut sink).events, 1);
+    }
+
+    #[test]
+    fn every_unit_comes_out_once() {
+        let text = format!("junk line\n\n{GET_USER}\n{{broken\n\u{0}");
+        let (outs, stats) = both_ways(&Normalizer::default(), text.as_bytes());
+        assert_eq!(stats, Stats { inputs: 4, events: 0, errors: 3, skipped: 1 });
+        assert!(outs[0].starts_with("error sal_syntax line Some(1)"), "{outs:?}");
+        assert_eq!(outs[2], "error json_syntax line Some(4) None: {broken");
+    }
+
+    #[test]
+    fn limits_and_bad_bytes() {
+        let n = Normalizer::new(Options::default().max_line_bytes(10));
+        let (outs, stats) = both_ways(&n, b"0123456789ABC\n\xff\xfe\n   \r\n0123456789ABCDEF\r\n  \t \r");
+        assert_eq!(stats.inputs, 3, "{outs:?}");
+        assert!(outs[0].starts_with("error too_large line Some(1)"), "{outs:?}");
+        assert_eq!(outs[1], "error invalid_utf8 line Some(2) None: \u{FFFD}\u{FFFD}");
+        assert!(outs[2].starts_with("error too_large line Some(4)"), "{outs:?}");
+        // The length a streamed over-long line reports leaves out its `\r`, as for a held line.
+        let mut lengths = Vec::new();
+        {
+            let mut sink = sink_fn(|out| {
+                if let Output::Error(e) = out {
+                    lengths.push(e.message);
+                }
+            });
+            n.read(&b"0123456789ABCDEF\r\n"[..], &mut sink).expect("memory");
+            n.read_bytes(b"0123456789ABCDEF\r\n", &mut sink);
+        }
+        assert_eq!(lengths, ["line is 16 bytes, over the 10-byte limit", "line is 16 bytes, over the 10-byte limit"]);
+    }
+
+    #[test]
+    fn a_document_over_the_limit_is_one_error_with_its_start() {
+        let n = Normalizer::new(Options::default().max_json_bytes(50));
+        let doc = format!("{{\"Records\": [{GET_USER}]}}");
+        let (outs, stats) = both_ways(&n, doc.as_bytes());
+        assert_eq!(stats, Stats { inputs: 1, events: 0, errors: 1, skipped: 0 });
+        assert!(outs[0].starts_with("error too_large"), "{outs:?}");
+        let (_, stats) = both_ways(&Normalizer::default(), doc.as_bytes());
+        assert_eq!(stats.skipped, 1);
+    }
+
+    #[test]
+    fn a_stopped_sink_ends_the_read() {
+        struct StopAfterOne(u64);
+        impl Sink for StopAfterOne {
+            fn event(&mut self, _: &crate::Event<'_>) {}
+            fn error(&mut self, _: crate::ErrorRecord) {
+                self.0 += 1;
+            }
+            fn skip(&mut self, _: crate::Skip) {}
+            fn stopped(&self) -> bool {
+                self.0 >= 1
+            }
+        }
+        let text = b"a\nb\nc\n";
+        let n = Normalizer::default();
+        assert_eq!(n.read(&text[..], &mut StopAfterOne(0)).expect("memory").errors, 1);
+        assert_eq!(n.read_bytes(text, &mut StopAfterOne(0)).errors, 1);
+    }
+}
