@@ -36,17 +36,10 @@ mkdir -p "$work"
 
 step() { printf '=== %s\n' "$*" >&2; }
 
-# Build the s3norm CLI in release mode and print the binary's path. The CLI is the package
-# `s3norm-cli` once the repository is a workspace, the root package before that; the binary is
-# `s3norm` either way.
+# Build the s3norm CLI (the workspace package `s3norm-cli`, binary `s3norm`) in release mode and
+# print the binary's path.
 build_s3norm() {
-  local log=$work/build-s3norm-cli.log
-  if ! cargo build --locked --release -p s3norm-cli 2> "$log"; then
-    if ! cargo build --locked --release; then
-      cat "$log" >&2
-      return 1
-    fi
-  fi
+  cargo build --locked --release -p s3norm-cli >&2
   local bin=$target_dir/release/s3norm
   [[ -x $bin ]] || { echo "no s3norm binary at $bin" >&2; return 1; }
   printf '%s\n' "$bin"
