@@ -82,7 +82,19 @@ impl Sink for Recorder {
     fn event(&mut self, event: &Event<'_>) {
         self.buf.clear();
         s3norm::write_event(&mut self.buf, event);
-        let value = serde_json::from_slice(&self.buf).map_err(|e| format!("event written as invalid JSON: {e}"));
+        // The writer against its reference, the serde-derived serialization, on every event.
+        let reference = serde_json::to_vec(event).map_err(|e| format!("the reference does not serialize: {e}"));
+        let value = match reference {
+            Ok(reference) if reference == self.buf => {
+                serde_json::from_slice(&self.buf).map_err(|e| format!("event written as invalid JSON: {e}"))
+            }
+            Ok(reference) => Err(format!(
+                "write_event differs from the serde reference:\n  writer: {}\n  serde:  {}",
+                String::from_utf8_lossy(&self.buf),
+                String::from_utf8_lossy(&reference)
+            )),
+            Err(e) => Err(e),
+        };
         self.outs.push(Out::Event(value));
     }
     fn error(&mut self, error: ErrorRecord) {

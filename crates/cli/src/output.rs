@@ -28,7 +28,10 @@ enum ErrorOut {
 
 /// The run's sink: writes what the normalizer produces.
 pub struct Output {
-    events: BufWriter<StdoutLock<'static>>,
+    stdout: StdoutLock<'static>,
+    /// Events not yet written to standard output: the writer appends to it directly, and it goes
+    /// out whenever it holds `WRITE_BUFFER` bytes (no copy through a `BufWriter`).
+    events: Vec<u8>,
     errors: ErrorOut,
     bar: Option<ProgressBar>,
     failure: Option<Failure>,
@@ -43,7 +46,8 @@ impl Output {
             Some((path, file)) => ErrorOut::File(path, BufWriter::with_capacity(WRITE_BUFFER, file)),
             None => ErrorOut::Stderr(BufWriter::new(io::stderr())),
         };
-        Output { events: BufWriter::with_capacity(WRITE_BUFFER, io::stdout().lock()), errors, bar, failure: None, scratch: Vec::new() }
+        let events = Vec::with_capacity(WRITE_BUFFER + 16 * 1024);
+        Output { stdout: io::stdout().lock(), events, errors, bar, failure: None, scratch: Vec::new() }
     }
 
     pub fn bar(&self) -> Option<&ProgressBar> {
@@ -70,7 +74,7 @@ impl Output {
     /// Flush the outputs and clear the progress bar; the first output failure.
     pub fn finish(mut self) -> Option<Failure> {
         if self.failure.is_none() {
-            if let Err(e) = self.events.flush() {
+            if let Err(e) = self.flush_events() {
                 self.failure = Some(Failure::Stdout(e));
             }
         }
@@ -87,6 +91,13 @@ impl Output {
             bar.finish_and_clear();
         }
         self.failure.take()
+    }
+
+    /// Write out the buffered events.
+    fn flush_events(&mut self) -> io::Result<()> {
+        self.stdout.write_all(&self.events)?;
+        self.events.clear();
+        self.stdout.flush()
     }
 
     fn fail_errors(&mut self, e: io::Error) {
@@ -126,11 +137,13 @@ impl Sink for Output {
         if self.failure.is_some() {
             return;
         }
-        self.scratch.clear();
-        s3norm::write_event(&mut self.scratch, event);
-        self.scratch.push(b'\n');
-        if let Err(e) = self.events.write_all(&self.scratch) {
-            self.failure = Some(Failure::Stdout(e));
+        s3norm::write_event(&mut self.events, event);
+        self.events.push(b'\n');
+        if self.events.len() >= WRITE_BUFFER {
+            if let Err(e) = self.stdout.write_all(&self.events) {
+                self.failure = Some(Failure::Stdout(e));
+            }
+            self.events.clear();
         }
     }
 
