@@ -2,7 +2,8 @@
 // browser entries: scripts/build-wasm.sh turns this one file into api.cjs and api.mjs by appending
 // the matching export line, so the two flavours cannot drift apart.
 //
-// glue:  the wasm-bindgen exports (transform, normalizeText, operationsJson, version, abiVersion).
+// glue:  the wasm-bindgen exports (transform, normalizeText, salFields, operationsJson, version,
+//        abiVersion).
 // ready: throws when the module is not instantiated yet (browsers before `await init()`).
 
 function createApi(glue, ready) {
@@ -81,6 +82,19 @@ function createApi(glue, ready) {
     return JSON.parse(operationsText);
   }
 
+  /**
+   * A SAL line's fields, labelled by the tokenizer itself: `{ ok: true, fields: [{ n, name, start,
+   * end, quoted }], extra? }` (UTF-16 offsets into the line, as JS strings index), or
+   * `{ ok: false, error }` with the error record the normalizer gives that line.
+   */
+  function salFields(line) {
+    ready();
+    if (typeof line !== 'string') {
+      return { ok: false, error: { kind: 'invalid_request', message: `salFields takes a string, not ${typeof line}`, input: '' } };
+    }
+    return JSON.parse(glue.salFields(line));
+  }
+
   /** The s3norm crate version. */
   function version() {
     ready();
@@ -93,5 +107,5 @@ function createApi(glue, ready) {
     return glue.abiVersion();
   }
 
-  return { transform, normalize, operations, version, abiVersion };
+  return { transform, normalize, salFields, operations, version, abiVersion };
 }

@@ -15,6 +15,7 @@ function initSync() {}
 module.exports = {
   transform: api.transform,
   normalize: api.normalize,
+  salFields: api.salFields,
   operations: api.operations,
   version: api.version,
   abiVersion: api.abiVersion,

@@ -20,6 +20,30 @@ export function transform(request: string | AbiRequest): string;
  */
 export function normalize(input: AbiInput, options?: NormalizeOptions): NormalizeResult;
 
+/**
+ * A server access log line's fields, labelled by the tokenizer itself (the inspector's view of a
+ * line): UTF-16 offsets into `line`, the text inside brackets or quotes. A line that is not SAL
+ * gives the error record the normalizer would.
+ */
+export function salFields(line: string): SalFields;
+
+export type SalFields =
+  | { ok: true; fields: SalField[]; extra?: { start: number; end: number } }
+  | { ok: false; error: ErrorRecord };
+
+export interface SalField {
+  /** 1-based position in the line (the numbering of AWS's log format documentation). */
+  n: number;
+  /** The field's name in AWS's documentation: "Bucket Owner", "Request-URI", "aclRequired", … */
+  name: string;
+  /** UTF-16 offset of the field's first character in the line. */
+  start: number;
+  /** UTF-16 offset just past the field's last character. */
+  end: number;
+  /** The field was written in quotes (Request-URI, Referer, User-Agent). */
+  quoted: boolean;
+}
+
 /** The operation table: each S3 operation's SAL spelling, CloudTrail eventName and activity. */
 export function operations(): Operation[];
 

@@ -53,6 +53,37 @@ pub mod field {
     pub const KNOWN: usize = 27;
     /// Fields every accepted line has (through Version Id, as logs before mid-2019 end).
     pub const MINIMUM: usize = 18;
+
+    /// Each field's name as AWS's log format documentation titles it, in line order.
+    pub const NAMES: [&str; KNOWN] = [
+        "Bucket Owner",
+        "Bucket",
+        "Time",
+        "Remote IP",
+        "Requester",
+        "Request ID",
+        "Operation",
+        "Key",
+        "Request-URI",
+        "HTTP status",
+        "Error Code",
+        "Bytes Sent",
+        "Object Size",
+        "Total Time",
+        "Turn-Around Time",
+        "Referer",
+        "User-Agent",
+        "Version Id",
+        "Host Id",
+        "Signature Version",
+        "Cipher Suite",
+        "Authentication Type",
+        "Host Header",
+        "TLS version",
+        "Access Point ARN",
+        "aclRequired",
+        "Source region",
+    ];
 }
 
 /// One SAL line split into fields. All text borrows from the line.
@@ -92,6 +123,25 @@ impl<'a> SalRecord<'a> {
     pub fn extra_fields(&self) -> impl Iterator<Item = &'a str> {
         self.extra.split(' ').filter(|s| !s.is_empty())
     }
+
+    /// Where field `index` sits in `line` (the text given to [`parse_line`]), as a byte range
+    /// inside its brackets or quotes; `None` when the line has no such field. For a viewer that
+    /// labels a line's fields by name ([`field::NAMES`]).
+    pub fn span(&self, line: &str, index: usize) -> Option<std::ops::Range<usize>> {
+        span_in(line, self.fields.get(index)?)
+    }
+
+    /// Where the fields past the 27th sit in `line`, when there are any.
+    pub fn extra_span(&self, line: &str) -> Option<std::ops::Range<usize>> {
+        span_in(line, self.extra).filter(|r| !r.is_empty())
+    }
+}
+
+/// The byte range of `part` within `line`, when `part` is a slice of it.
+fn span_in(line: &str, part: &str) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= line.len()).then_some(start..end)
 }
 
 /// Why a line is not a SAL record. `column` is the 0-based byte offset where reading failed.
@@ -417,6 +467,26 @@ mod tests {
         assert_eq!(r.get(field::ACCESS_POINT_ARN), Some("arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP"));
         assert_eq!(r.get(field::ACL_REQUIRED), Some("Yes"));
         assert_eq!(r.get(field::SOURCE_REGION), None);
+    }
+
+    #[test]
+    fn spans_point_at_each_field_in_the_line() {
+        let line: &str = AWS_DOC_LINE; // one copy: spans are offsets into the very text parsed
+        let r = parse_line(line).unwrap();
+        let text = |i| r.span(line, i).map(|s: std::ops::Range<usize>| &line[s]);
+        assert_eq!(text(field::TIME), Some("06/Feb/2019:00:00:38 +0000"));
+        assert_eq!(text(field::REQUEST_URI), Some("GET /DOC-EXAMPLE-BUCKET1?versioning HTTP/1.1"));
+        assert_eq!(text(field::KEY), Some("-"));
+        assert_eq!(text(field::ACL_REQUIRED), Some("Yes"));
+        assert_eq!(text(field::SOURCE_REGION), None, "the line has 26 fields");
+        for i in 0..r.field_count.min(field::KNOWN) {
+            assert_eq!(text(i), Some(r.raw(i)), "field {}", field::NAMES[i]);
+        }
+        assert_eq!(r.extra_span(line), None);
+        let mut longer = AWS_DOC_LINE.to_owned();
+        longer.push_str(" us-east-1 future1  future2");
+        let r = parse_line(&longer).unwrap();
+        assert_eq!(r.extra_span(&longer).map(|s| &longer[s]), Some("future1  future2"));
     }
 
     #[test]

@@ -25,14 +25,19 @@ test('every fixture event, error record and operation row type-checks against in
   // Shipper events carry unmapped.source_event.
   events.push(...s3.normalize({ message: readText(fixtures()[0].path), file: 'f', host: 'h', n: 1, nested: { a: [1, null] } }).events);
   assert.ok(events.length > 0);
+  // salFields on every SAL fixture line (and a line that is not one).
+  const salLines = fixtures().filter((f) => f.rel.includes('s3-access-logs/') && f.rel.endsWith('.log'))
+    .flatMap((f) => readText(f.path).split('\n').filter((l) => l.trim()));
+  const fields = [...salLines, 'not a log line'].map((l) => s3.salFields(l));
   const dir = tempDir('types');
   const from = relative(dir, join(PKG, 'index.mjs')).split('\\').join('/');
   const src = [
-    `import type { OcsfApiActivity, ErrorRecord, Operation, NormalizeResult } from '${from.startsWith('.') ? from : './' + from}';`,
+    `import type { OcsfApiActivity, ErrorRecord, Operation, NormalizeResult, SalFields } from '${from.startsWith('.') ? from : './' + from}';`,
     `export const events: OcsfApiActivity[] = ${JSON.stringify(events, null, 1)};`,
     `export const errors: ErrorRecord[] = ${JSON.stringify(errors, null, 1)};`,
     `export const operations: Operation[] = ${JSON.stringify(s3.operations(), null, 1)};`,
     `export const response: NormalizeResult = ${JSON.stringify(s3.normalize('x'))};`,
+    `export const fields: SalFields[] = ${JSON.stringify(fields, null, 1)};`,
   ].join('\n');
   writeFileSync(join(dir, 'output.mts'), src);
   const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', join(dir, 'output.mts')], { encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -23,6 +23,42 @@ pub fn normalize_text(text: &str, raw_data: bool, log_name: Option<String>) -> S
     s3norm::abi::transform_text(text, options)
 }
 
+/// A SAL line's fields, labelled: `{"ok":true,"fields":[{"n":1,"name":"Bucket Owner","start":0,
+/// "end":64,"quoted":false},…],"extra":{"start":…,"end":…}}` with UTF-16 offsets into `line`
+/// (what JS strings index), the tokenizer's own boundaries; or `{"ok":false,"error":{…}}` with
+/// the error record the normalizer gives that line.
+#[wasm_bindgen(js_name = salFields)]
+pub fn sal_fields(line: &str) -> String {
+    let record = match s3norm::sal::parse_line(line) {
+        Ok(record) => record,
+        Err(e) => {
+            let error = s3norm::ErrorRecord::new(s3norm::ErrorKind::SalSyntax, format!("not an S3 server access log record: {e}"), line);
+            let mut out = String::from("{\"ok\":false,\"error\":");
+            out.push_str(&serde_json::to_string(&error).unwrap_or_else(|_| String::from("null")));
+            out.push('}');
+            return out;
+        }
+    };
+    let utf16 = |byte: usize| line.get(..byte).map_or(0, |s| s.encode_utf16().count());
+    // Written by hand (numbers and the documented names only): no JSON tree for one line.
+    let mut out = String::from("{\"ok\":true,\"fields\":[");
+    for (i, name) in s3norm::sal::field::NAMES.iter().enumerate() {
+        let Some(span) = record.span(line, i) else { continue };
+        let quoted = span.start > 0 && line.as_bytes()[span.start - 1] == b'"';
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        let (start, end) = (utf16(span.start), utf16(span.end));
+        out.push_str(&format!("{{\"n\":{},\"name\":\"{name}\",\"start\":{start},\"end\":{end},\"quoted\":{quoted}}}", i + 1));
+    }
+    out.push(']');
+    if let Some(span) = record.extra_span(line) {
+        out.push_str(&format!(",\"extra\":{{\"start\":{},\"end\":{}}}", utf16(span.start), utf16(span.end)));
+    }
+    out.push('}');
+    out
+}
+
 /// The operation table as a JSON array.
 #[wasm_bindgen(js_name = operationsJson)]
 pub fn operations_json() -> String {
