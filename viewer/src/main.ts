@@ -68,7 +68,18 @@ const regexBox = h('input', { type: 'checkbox', 'data-testid': 'search-regex' })
 const searchError = h('span', { class: 'error', 'data-testid': 'search-error' });
 const timeRange = h('span', { class: 'time-range', 'data-testid': 'time-range' });
 const zoomOut = h('button', { 'data-testid': 'zoom-out', onclick: () => setState({ ...state, t0: undefined, t1: undefined }) }, 'all time');
-const clearBtn = h('button', { 'data-testid': 'clear-filters', onclick: () => setState({ ...emptyFilter(), sort: state.sort, desc: state.desc }) }, 'clear filters');
+const clearBtn = h(
+  'button',
+  {
+    'data-testid': 'clear-filters',
+    onclick: () => {
+      searchInput.value = '';
+      regexBox.checked = false;
+      setState({ ...emptyFilter(), sort: state.sort, desc: state.desc });
+    },
+  },
+  'clear filters',
+);
 const exportBtn = h('button', { 'data-testid': 'export', onclick: () => void exportNdjson() }, 'Export NDJSON');
 const cancelBtn = h('button', { hidden: true, onclick: () => send({ t: 'cancel' }) }, 'stop');
 const about = h('span', { class: 'muted about' });

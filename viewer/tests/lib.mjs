@@ -3,7 +3,7 @@
 // expected counts computed by the s3norm package's Node entry on the same files.
 import { createRequire } from 'node:module';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { serve } from '../serve.mjs';
@@ -53,7 +53,8 @@ export function expected(files) {
   const errors = [];
   let skipped = 0;
   for (const f of files) {
-    const r = s3.normalize(readFileSync(f, 'utf8'), { log_name: relative(ROOT, f) });
+    // log_name: the file's name, all a browser's file input tells the page.
+    const r = s3.normalize(readFileSync(f, 'utf8'), { log_name: basename(f) });
     events.push(...r.events);
     errors.push(...r.errors.map((e) => ({ ...e, file: f })));
     skipped += r.stats.skipped;
@@ -91,7 +92,8 @@ export async function openViewer({ hash = '', viewport = { width: 1500, height: 
   const { chromium } = await import('playwright-core');
   const server = await serve({ port: 0 });
   const origin = `http://127.0.0.1:${server.address().port}`;
-  const context = await chromium.launchPersistentContext(tempDir('profile'), {
+  const profile = tempDir('profile');
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: [...CHROMIUM_ARGS, ...extraArgs],
@@ -120,7 +122,7 @@ export async function openViewer({ hash = '', viewport = { width: 1500, height: 
     await context.close();
     await new Promise((r) => server.close(r));
   };
-  return { page, context, origin, log, close };
+  return { page, context, origin, log, close, profile };
 }
 
 /** Load files through the file input and wait until the load is done. */
