@@ -139,3 +139,9 @@ export async function counts(page) {
     shown: Number(document.querySelector('[data-testid=shown-count]').dataset.value ?? 0),
   }));
 }
+
+/** Type a search and wait until the page has applied it (the URL hash carries the filter state). */
+export async function search(page, q) {
+  await page.getByTestId('search').fill(q);
+  await page.waitForFunction((q) => (new URLSearchParams(location.hash.slice(1)).get('q') ?? '') === q, q);
+}

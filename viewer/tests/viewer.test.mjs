@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { cliSummary, counts, expected, fixtureFiles, loadFiles, openViewer } from './lib.mjs';
+import { cliSummary, counts, expected, fixtureFiles, loadFiles, openViewer, search } from './lib.mjs';
 
 const files = fixtureFiles();
 
@@ -40,7 +40,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       assert.equal(Number(await btn.getAttribute('data-count')), n);
       await btn.click();
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), n);
-      const ops = await page.locator('[data-testid=row] .c-op').allTextContents();
+      const ops = await page.locator('[data-testid=row]:not([hidden]) .c-op').allTextContents();
       assert.ok(ops.length > 0 && ops.every((o) => o === op), `visible rows are ${op}: ${ops}`);
       assert.match(await page.evaluate(() => location.hash), /operation=GetObject/);
       await page.locator(`[data-testid=facet-operation][data-value="${op}"]`).click();
@@ -60,17 +60,17 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
     await t.test('search: substring and regex', async () => {
       const rid = '3E57427F3EXAMPLE';
       const n = want.events.filter((e) => e.api.request?.uid === rid).length;
-      await page.getByTestId('search').fill(rid.toLowerCase());
+      await search(page, rid.toLowerCase());
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), n);
       await page.getByTestId('search-regex').check();
-      await page.getByTestId('search').fill('^(GetObject|PutObject)$');
+      await search(page, '^(GetObject|PutObject)$');
       const m = want.events.filter((e) => /^(GetObject|PutObject)$/i.test(e.api.operation)).length;
       // Regex over every searched column: operation names match; other columns do not hold exactly these.
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), m);
-      await page.getByTestId('search').fill('(');
+      await search(page, '(');
       await page.waitForFunction(() => document.querySelector('[data-testid=search-error]').textContent !== '');
       await page.getByTestId('search-regex').uncheck();
-      await page.getByTestId('search').fill('');
+      await search(page, '');
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), want.events.length);
     });
 
@@ -103,7 +103,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       const ev = want.events.find((e) => e.metadata.product.name === 'Amazon S3' && e.http_request?.user_agent && e.resources?.[1] && uniq(e));
       const file = files.find((f) => ev.metadata.log_name.endsWith(f.split('/').pop()));
       const line = readFileSync(file, 'utf8').split('\n').find((l) => l.includes(` ${ev.api.request.uid} `));
-      await page.getByTestId('search').fill(ev.api.request.uid);
+      await search(page, ev.api.request.uid);
       await shown(page, want.events.filter((e) => e.api.request?.uid === ev.api.request.uid).length);
       await page.locator('[data-testid=row]:not([hidden])').first().click();
       await page.waitForSelector('[data-testid=sal-fields]');
@@ -123,7 +123,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
 
       // A CloudTrail row: the record pretty-printed.
       const ctEv = want.events.find((e) => e.metadata.product.name === 'AWS CloudTrail' && e.api.request?.uid);
-      await page.getByTestId('search').fill(ctEv.api.request.uid);
+      await search(page, ctEv.api.request.uid);
       await shown(page, want.events.filter((e) => e.api.request?.uid === ctEv.api.request.uid).length);
       await page.locator('[data-testid=facet-source][data-value="CloudTrail"]').click();
       await shown(page, want.events.filter((e) => e.api.request?.uid === ctEv.api.request.uid && e.metadata.product.name === 'AWS CloudTrail').length);
@@ -132,7 +132,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       const rec = JSON.parse(await page.getByTestId('raw-record').textContent());
       assert.equal(rec.requestID ?? rec.detail?.requestID, ctEv.api.request.uid);
       await page.getByTestId('clear-filters').click();
-      await page.getByTestId('search').fill('');
+      await search(page, '');
       await shown(page, want.events.length);
     });
 
@@ -195,6 +195,21 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       const text = await table.textContent();
       assert.match(text, /GetObject/);
       await page.getByTestId('tab-events').click();
+    });
+
+    await t.test('a second load adds to the first', async () => {
+      await page.getByTestId('clear-filters').click();
+      const more = fixtureFiles('cloudtrail');
+      const add = expected(more);
+      await loadFiles(page, more);
+      const c = await counts(page);
+      assert.equal(c.events, want.events.length + add.events.length);
+      assert.equal(c.errors, want.errors.length + add.errors.length);
+      const all = [...want.events, ...add.events];
+      for (const op of ['GetObject', 'PutObject', 'ListObjects']) {
+        const n = all.filter((e) => e.api.operation === op).length;
+        assert.equal(Number(await page.locator(`[data-testid=facet-operation][data-value="${op}"]`).getAttribute('data-count')), n, op);
+      }
     });
 
     await t.test('nothing beyond the page origin, and no request after the page loaded', async () => {

@@ -169,17 +169,13 @@ class SortCache {
 
 function sortRows(s: Store, col: SortColumn): Uint32Array {
   const n = s.n;
-  const perm = new Uint32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  if (col === 'time' || col === 'bytes' || col === 'status' || col === 'src') {
-    const key = col === 'time' ? s.time : col === 'bytes' ? s.bytes : col === 'status' ? s.status : s.src;
-    // Already in order (a single time-ordered file): nothing to do.
+  if (col === 'src' || col === 'status') return countingSort(col === 'src' ? s.src : s.status, n, col === 'src' ? 2 : 65536);
+  if (col === 'time' || col === 'bytes') {
+    const key = col === 'time' ? s.time.subarray(0, n) : Float64Array.from(s.bytes.subarray(0, n), (b) => (Number.isNaN(b) ? -1 : b));
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) if (!(key[i - 1] <= key[i])) sorted = false;
-    if (sorted) return perm;
-    const k = col === 'bytes' ? Float64Array.from(s.bytes, (b) => (Number.isNaN(b) ? -1 : b)) : key;
-    perm.sort((a, b) => k[a] - k[b] || a - b);
-    return perm;
+    if (sorted) return Uint32Array.from({ length: n }, (_, i) => i);
+    return packedSort(key, n);
   }
   // Dictionary column: rank the strings once, then a counting sort of the rows by rank.
   const f = col as DictField;
@@ -188,11 +184,50 @@ function sortRows(s: Store, col: SortColumn): Uint32Array {
   const rank = new Uint32Array(strs.length);
   order.forEach((id, r) => (rank[id] = r));
   const codes = s.dict[f];
-  const count = new Uint32Array(strs.length + 1);
-  for (let i = 0; i < n; i++) count[rank[codes[i]] + 1]++;
-  for (let r = 1; r <= strs.length; r++) count[r] += count[r - 1];
-  for (let i = 0; i < n; i++) perm[count[rank[codes[i]]]++] = i;
+  const ranks = new Uint32Array(n);
+  for (let i = 0; i < n; i++) ranks[i] = rank[codes[i]];
+  return countingSort(ranks, n, strs.length);
+}
+
+/** Stable counting sort of row ids by a small integer key. */
+function countingSort(key: ArrayLike<number>, n: number, size: number): Uint32Array {
+  const perm = new Uint32Array(n);
+  const count = new Uint32Array(size + 1);
+  for (let i = 0; i < n; i++) count[key[i] + 1]++;
+  for (let r = 1; r <= size; r++) count[r] += count[r - 1];
+  for (let i = 0; i < n; i++) perm[count[key[i]]++] = i;
   return perm;
+}
+
+/**
+ * Row ids by time, stable, without a comparator where it can: the time offset (in ms, or in
+ * seconds when a long span would not fit; both logs have whole seconds) is packed with the row id
+ * as offset * 2^bits + id, exact below 2^53, and the packed numbers sorted natively (about 3x
+ * faster than a comparator on a million rows). Other float keys use a comparator.
+ */
+function packedSort(key: Float64Array, n: number): Uint32Array {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (key[i] < min) min = key[i];
+    if (key[i] > max) max = key[i];
+  }
+  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
+  const scale = 2 ** bits;
+  const perm = new Uint32Array(n);
+  for (const unit of [1, 1000]) {
+    if ((Math.floor((max - min) / unit) + 1) * scale >= 2 ** 53) continue;
+    let whole = true;
+    for (let i = 0; i < n && whole; i++) if (!Number.isInteger(key[i])) whole = false;
+    if (!whole) break;
+    const packed = new Float64Array(n);
+    for (let i = 0; i < n; i++) packed[i] = Math.floor((key[i] - min) / unit) * scale + i;
+    packed.sort();
+    for (let i = 0; i < n; i++) perm[i] = packed[i] - Math.floor(packed[i] / scale) * scale;
+    return perm;
+  }
+  for (let i = 0; i < n; i++) perm[i] = i;
+  return perm.sort((a, b) => key[a] - key[b] || a - b);
 }
 
 // ---- the query --------------------------------------------------------------------------------
@@ -217,6 +252,9 @@ export class QueryEngine {
   private search = new SearchCache();
   private sorts = new SortCache();
   private mask = new Uint8Array(0);
+  private fails = new Uint8Array(0);
+  private viewBuf = new Uint32Array(0);
+  private which = new Uint8Array(0);
   private counts = new Map<FacetField, Uint32Array>();
 
   constructor(private s: Store) {}
@@ -278,47 +316,87 @@ export class QueryEngine {
     const binW = (t1 - t0) / HIST_BINS || 1;
     const time = s.time;
 
-    const nf = FACETS.length;
-    const codes = cols.map((c) => c.codes);
-    const na = active.length;
-    const aCodes = active.map((k) => codes[k]);
-    const aCounts = active.map((k) => counts[k]);
-    let count = 0;
-    for (let i = 0; i < n; i++) {
-      let fails = 0;
-      let which = -1;
-      for (let a = 0; a < na; a++) {
-        const v = luts[a][aCodes[a][i]];
-        if (v === 2 || (hasInc[a] && v !== 1)) {
-          fails++;
-          which = a;
-          if (fails > 1) break;
+    // Pass 1, column by column (each loop reads one array: fast and monomorphic): how many
+    // filters each row fails, and which facet when it fails one.
+    if (this.fails.length < n) {
+      this.fails = new Uint8Array(Math.max(n, this.fails.length * 2));
+      this.which = new Uint8Array(this.fails.length);
+    }
+    const fails = this.fails;
+    const which = this.which;
+    fails.fill(0, 0, n);
+    active.forEach((k, a) => {
+      const bad = new Uint8Array(luts[a].length);
+      for (let c = 0; c < bad.length; c++) bad[c] = luts[a][c] === 2 || (hasInc[a] && luts[a][c] !== 1) ? 1 : 0;
+      markFails(cols[k].codes as Codes, bad, n, fails, which, k);
+    });
+    if (useTime) {
+      for (let i = 0; i < n; i++) {
+        const x = time[i];
+        if (!(x >= t0 && x < t1)) {
+          fails[i]++;
+          which[i] = 255;
         }
       }
-      if (fails < 2 && useTime && !(time[i] >= t0 && time[i] < t1)) {
-        fails++;
-        which = -1;
+    }
+    if (hits !== null) {
+      for (let i = 0; i < n; i++) {
+        if (hits[i] === 0) {
+          fails[i]++;
+          which[i] = 255;
+        }
       }
-      if (fails < 2 && hits !== null && hits[i] === 0) {
-        fails++;
-        which = -1;
-      }
-      if (fails === 0) {
+    }
+
+    // Pass 2: rows that pass everything count in every facet and the histogram; rows that fail
+    // exactly one facet count in that facet only.
+    const [c0, c1, c2, c3, c4, c5, c6, c7, c8] = counts;
+    const src = s.src;
+    const act = s.act;
+    const status = s.status;
+    const cte = s.cte;
+    const { op, err, actor, ip, bucket } = s.dict;
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const f = fails[i];
+      if (f === 0) {
         mask[i] = 1;
         count++;
-        for (let f = 0; f < nf; f++) counts[f][codes[f][i]]++;
+        c0[src[i]]++;
+        c1[op[i]]++;
+        c2[act[i]]++;
+        c3[status[i]]++;
+        c4[err[i]]++;
+        c5[actor[i]]++;
+        c6[ip[i]]++;
+        c7[bucket[i]]++;
+        c8[cte[i]]++;
         let b = Math.floor((time[i] - t0) / binW);
         if (b >= HIST_BINS) b = HIST_BINS - 1;
         if (b >= 0) bins[b]++;
       } else {
         mask[i] = 0;
-        if (fails === 1 && which >= 0) aCounts[which][aCodes[which][i]]++;
+        if (f === 1) {
+          switch (which[i]) {
+            case 0: c0[src[i]]++; break;
+            case 1: c1[op[i]]++; break;
+            case 2: c2[act[i]]++; break;
+            case 3: c3[status[i]]++; break;
+            case 4: c4[err[i]]++; break;
+            case 5: c5[actor[i]]++; break;
+            case 6: c6[ip[i]]++; break;
+            case 7: c7[bucket[i]]++; break;
+            case 8: c8[cte[i]]++; break;
+          }
+        }
       }
     }
 
     // The view, in sort order. Sorting a growing table would redo the sort on every batch, so
     // during a load of many rows the view stays in load order.
-    const view = new Uint32Array(count);
+    // One buffer, reused: a new result replaces the last one wholesale.
+    if (this.viewBuf.length < count) this.viewBuf = new Uint32Array(Math.max(n, count));
+    const view = this.viewBuf.subarray(0, count);
     let unsorted = false;
     if (st.sort === 'time' && !st.desc && isAscending(s)) {
       let j = 0;
@@ -339,6 +417,24 @@ export class QueryEngine {
     const facets = Object.fromEntries(FACETS.map((f, k) => [f, counts[k]])) as Record<FacetField, Uint32Array>;
     return { view, count, facets, hist: { t0, t1, bins }, searchError, unsorted, ms: performance.now() - t };
   }
+}
+
+type Codes = Uint8Array | Uint16Array | Uint32Array;
+
+// One copy of the marking loop per array type, so each stays monomorphic.
+function markFails8(codes: Uint8Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+}
+function markFails16(codes: Uint16Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+}
+function markFails32(codes: Uint32Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+}
+function markFails(codes: Codes, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  if (codes instanceof Uint8Array) markFails8(codes, bad, n, fails, which, k);
+  else if (codes instanceof Uint16Array) markFails16(codes, bad, n, fails, which, k);
+  else markFails32(codes, bad, n, fails, which, k);
 }
 
 const ascCache = new WeakMap<Store, { v: number; asc: boolean }>();

@@ -23,6 +23,8 @@ interface Entry {
 }
 
 const entries: Entry[] = [];
+/** One builder for the worker's life: its dictionaries must match the page's across loads. */
+const cols = new ColumnBuilder();
 let cancelled = false;
 let busy = Promise.resolve();
 
@@ -277,7 +279,6 @@ async function load(items: LoadItem[]) {
 
   const t0 = performance.now();
   const p: Progress = { bytesDone: 0, bytesTotal: added.reduce((a, e) => a + e.blob.size, 0), lines: 0, events: 0, errors: 0, skipped: 0, elapsedMs: 0, file: '' };
-  const cols = new ColumnBuilder();
   let errs: ErrorRow[] = [];
   let lastPost = 0;
   const flush = (force: boolean) => {
