@@ -403,8 +403,11 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       errorCount.dataset.value = String(store.errors.length);
       runQuery(true);
       if (tab === 'errors') errorsPanel.update();
-      root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
-      root.dataset.state = 'idle';
+      setTimeout(() => {
+        engine.warm();
+        root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
+        root.dataset.state = 'idle';
+      }, 0);
       break;
     case 'detail':
     case 'export': {

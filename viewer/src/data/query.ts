@@ -107,45 +107,107 @@ export function compileSearch(q: string, re: boolean): RegExp | null | Error {
   }
 }
 
+/**
+ * A column's strings lowercased and joined with newlines, with each string's start: a substring
+ * search is then one native indexOf scan over all of them, whatever their number.
+ */
+class Joined {
+  count = -1;
+  text = '';
+  starts = new Uint32Array(0);
+
+  of(strings: string[], count: number): this {
+    if (count === this.count) return this;
+    const lower = new Array<string>(count);
+    const starts = new Uint32Array(count + 1);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      const l = strings[i].toLowerCase();
+      lower[i] = l;
+      starts[i] = pos;
+      pos += l.length + 1;
+    }
+    starts[count] = pos;
+    this.text = lower.join('\n');
+    this.starts = starts;
+    this.count = count;
+    return this;
+  }
+
+  /** Mark (hit[i] = 1) every string that contains q (lowercase). */
+  mark(q: string, hit: Uint8Array) {
+    hit.fill(0, 0, this.count);
+    const { text, starts } = this;
+    let from = 0;
+    for (;;) {
+      const at = text.indexOf(q, from);
+      if (at < 0) return;
+      let lo = 0;
+      let hi = this.count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= at) lo = mid;
+        else hi = mid - 1;
+      }
+      hit[lo] = 1;
+      from = starts[lo + 1];
+    }
+  }
+}
+
 /** Row matches of one search, extended incrementally as rows and dictionary strings arrive. */
 class SearchCache {
   key = '';
-  rx: RegExp | null = null;
   dictHit = Object.fromEntries(DICT_FIELDS.map((f) => [f, new Uint8Array(0)])) as Record<DictField, Uint8Array>;
   dictDone = Object.fromEntries(DICT_FIELDS.map((f) => [f, 0])) as Record<DictField, number>;
+  ridHit = new Uint8Array(0);
+  ridDone = 0;
   rowHit = new Uint8Array(0);
   rowDone = 0;
+  private joined = Object.fromEntries([...DICT_FIELDS, 'rid'].map((f) => [f, new Joined()])) as Record<DictField | 'rid', Joined>;
 
-  get(s: Store, rx: RegExp, key: string): Uint8Array {
+  /** Build the substring indexes ahead of the first search (after a load, when the page is idle). */
+  warm(s: Store) {
+    for (const f of SEARCH_DICTS) this.joined[f].of(s.strings[f], s.strings[f].length);
+    this.joined.rid.of(s.rid, s.n);
+  }
+
+  get(s: Store, rx: RegExp, key: string, literal: string | null): Uint8Array {
     if (key !== this.key) {
       this.key = key;
-      this.rx = rx;
       for (const f of DICT_FIELDS) this.dictDone[f] = 0;
+      this.ridDone = 0;
       this.rowDone = 0;
     }
+    const grow = (a: Uint8Array, n: number): Uint8Array<ArrayBuffer> => {
+      if (a.length >= n) return a as Uint8Array<ArrayBuffer>;
+      const b = new Uint8Array(Math.max(n, a.length * 2));
+      b.set(a);
+      return b;
+    };
     for (const f of SEARCH_DICTS) {
       const strs = s.strings[f];
-      if (this.dictHit[f].length < strs.length) {
-        const b = new Uint8Array(Math.max(strs.length, this.dictHit[f].length * 2));
-        b.set(this.dictHit[f]);
-        this.dictHit[f] = b;
-      }
+      this.dictHit[f] = grow(this.dictHit[f], strs.length);
+      if (this.dictDone[f] === strs.length) continue;
       const hit = this.dictHit[f];
-      for (let i = Math.max(this.dictDone[f], 1); i < strs.length; i++) hit[i] = rx.test(strs[i]) ? 1 : 0;
+      if (literal !== null) this.joined[f].of(strs, strs.length).mark(literal, hit);
+      else for (let i = this.dictDone[f]; i < strs.length; i++) hit[i] = rx.test(strs[i]) ? 1 : 0;
+      hit[0] = 0;
       this.dictDone[f] = strs.length;
     }
-    if (this.rowHit.length < s.n) {
-      const b = new Uint8Array(Math.max(s.n, this.rowHit.length * 2));
-      b.set(this.rowHit);
-      this.rowHit = b;
+    this.ridHit = grow(this.ridHit, s.n);
+    if (this.ridDone !== s.n) {
+      if (literal !== null) this.joined.rid.of(s.rid, s.n).mark(literal, this.ridHit);
+      else for (let i = this.ridDone; i < s.n; i++) this.ridHit[i] = s.rid[i] !== '' && rx.test(s.rid[i]) ? 1 : 0;
+      this.ridDone = s.n;
     }
+    this.rowHit = grow(this.rowHit, s.n);
     const { op, err, actor, ip, bucket, key: k, ua } = this.dictHit;
     const d = s.dict;
     const rows = this.rowHit;
+    const rid = this.ridHit;
     for (let i = this.rowDone; i < s.n; i++) {
-      rows[i] =
-        op[d.op[i]] | err[d.err[i]] | actor[d.actor[i]] | ip[d.ip[i]] | bucket[d.bucket[i]] | k[d.key[i]] | ua[d.ua[i]] ||
-        (s.rid[i] !== '' && rx.test(s.rid[i]) ? 1 : 0);
+      rows[i] = op[d.op[i]] | err[d.err[i]] | actor[d.actor[i]] | ip[d.ip[i]] | bucket[d.bucket[i]] | k[d.key[i]] | ua[d.ua[i]] | rid[i];
     }
     this.rowDone = s.n;
     return rows;
@@ -259,6 +321,12 @@ export class QueryEngine {
 
   constructor(private s: Store) {}
 
+  /** Prepare for the first search and the default sort while nothing else is going on. */
+  warm() {
+    this.search.warm(this.s);
+    this.sorts.get(this.s, 'time');
+  }
+
   /** The match flags of the last run (row id → 1), e.g. for an export. */
   lastMask(): Uint8Array {
     return this.mask.slice(0, this.s.n);
@@ -307,7 +375,7 @@ export class QueryEngine {
     const compiled = compileSearch(st.q, st.re);
     if (compiled instanceof Error) searchError = compiled.message;
     else rx = compiled;
-    const hits = rx ? this.search.get(s, rx, `${st.re ? 're' : 'sub'}:${st.q}`) : null;
+    const hits = rx ? this.search.get(s, rx, `${st.re ? 're' : 'sub'}:${st.q}`, st.re ? null : st.q.toLowerCase()) : null;
 
     const useTime = st.t0 !== undefined && st.t1 !== undefined;
     const t0 = useTime ? st.t0! : s.tMin;
