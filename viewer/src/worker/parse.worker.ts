@@ -9,7 +9,7 @@ import { ColumnBuilder } from './extract';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const BATCH_BYTES = 1 << 20; // lines are normalized ~1 MiB at a time
+const BATCH_BYTES = 1 << 18; // lines are normalized 256 KiB at a time (smaller: more calls; larger: more heap)
 const DOC_LIMIT = 256 << 20; // a JSON document larger than this is refused here, as the ABI would
 const SENTINEL = '-\n'; // a first line that is not JSON keeps the module in line-by-line mode
 
