@@ -85,6 +85,24 @@ function tabMemory(profile) {
   return tabs[0] ?? { rss: NaN, priv: NaN };
 }
 
+/** The parse worker's V8 heap (CDP Runtime.getHeapUsage through the page's session). */
+async function workerHeap(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const { targetInfos } = await cdp.send('Target.getTargets');
+  const w = targetInfos.find((t) => t.type === 'worker');
+  if (!w) return null;
+  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: w.targetId, flatten: false });
+  const result = await new Promise((resolve) => {
+    cdp.on('Target.receivedMessageFromTarget', (e) => {
+      const m = JSON.parse(e.message);
+      if (m.id === 1) resolve(m.result);
+    });
+    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
+  });
+  await cdp.detach();
+  return result;
+}
+
 const f = (x) => `${x.q.toFixed(0)} / ${x.u.toFixed(0)}`;
 const mb = (b) => `${(b / 1048576).toFixed(0)} MB`;
 
@@ -106,6 +124,7 @@ for (const n of sizes) {
     await v.page.waitForTimeout(1500);
     const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const mem = tabMemory(v.profile);
+    const wh = await workerHeap(v.context, v.page);
 
     // Facet latency: include the most frequent operation, then clear it; read the query time.
     const q = async (action) => {
@@ -157,7 +176,7 @@ for (const n of sizes) {
       [
         `${n.toLocaleString('en-US')} SAL lines (${mb(size)}): ${events.toLocaleString('en-US')} events`,
         `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s)`,
-        `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total`,
+        `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total; worker JS heap ${wh ? `${mb(wh.usedSize)} used / ${mb(wh.totalSize)} total, ${mb(wh.backingStorageSize)} array buffers` : '?'}`,
         `  query / whole update (ms): facet include ${f(facetIn)}, exclude ${f(facetEx)}, clear ${f(facetClear)}; search 'mozilla' ${f(search1)}, 'mozill' ${f(search1b)}, + status facet ${f(search2)}; regex ${f(regex)}`,
         `  scrolling: ${frames.length} frames in 3 s, frame time median ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`,
       ].join('\n'),

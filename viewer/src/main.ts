@@ -405,6 +405,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       if (tab === 'errors') errorsPanel.update();
       setTimeout(() => {
         engine.warm();
+        runQuery(true);
         root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
         root.dataset.state = 'idle';
       }, 0);

@@ -4,8 +4,10 @@
 // URL, export gives the filtered events, and nothing but the page's own origin is ever contacted.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { cliSummary, counts, expected, fixtureFiles, loadFiles, openViewer, search } from './lib.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { FIXTURES, cliSummary, counts, expected, fixtureFiles, loadFiles, openViewer, s3norm, search, tempDir } from './lib.mjs';
 
 const files = fixtureFiles();
 
@@ -197,19 +199,67 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       await page.getByTestId('tab-events').click();
     });
 
-    await t.test('a second load adds to the first', async () => {
+    // Everything below adds rows: expected totals grow as they go.
+    const total = { events: want.events.length, errors: want.errors.length, all: [...want.events] };
+
+    await t.test('gzip files load through DecompressionStream, and a second load adds to the first', async () => {
       await page.getByTestId('clear-filters').click();
-      const more = fixtureFiles('cloudtrail');
-      const add = expected(more);
+      const dir = tempDir('gz');
+      const more = fixtureFiles('cloudtrail').map((f) => {
+        const out = join(dir, basename(f) + '.gz');
+        writeFileSync(out, gzipSync(readFileSync(f)));
+        return out;
+      });
+      const add = expected(fixtureFiles('cloudtrail'));
       await loadFiles(page, more);
+      total.events += add.events.length;
+      total.errors += add.errors.length;
+      total.all.push(...add.events);
       const c = await counts(page);
-      assert.equal(c.events, want.events.length + add.events.length);
-      assert.equal(c.errors, want.errors.length + add.errors.length);
-      const all = [...want.events, ...add.events];
+      assert.equal(c.events, total.events);
+      assert.equal(c.errors, total.errors);
       for (const op of ['GetObject', 'PutObject', 'ListObjects']) {
-        const n = all.filter((e) => e.api.operation === op).length;
+        const n = total.all.filter((e) => e.api.operation === op).length;
         assert.equal(Number(await page.locator(`[data-testid=facet-operation][data-value="${op}"]`).getAttribute('data-count')), n, op);
       }
+      // A row of a gzip file: its record is found again by decompressing up to it.
+      const ev = add.events.filter((e) => e.api.request?.uid).pop();
+      await search(page, ev.api.request.uid);
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=shown-count]').dataset.value) > 0);
+      const rows = page.locator('[data-testid=row]:not([hidden])');
+      await rows.last().click();
+      await page.waitForSelector('[data-testid=raw-record]');
+      assert.equal(JSON.parse(await page.getByTestId('raw-record').textContent()).requestID, ev.api.request.uid);
+      assert.match(await page.locator('.inspector .from').textContent(), /\.gz$/, 'the row inspected is from the gzip copy');
+      await search(page, '');
+    });
+
+    await t.test('a whole folder through the folder picker', async () => {
+      const dir = join(FIXTURES, 's3-access-logs');
+      const add = expected(fixtureFiles('s3-access-logs'));
+      const before = Number(await page.evaluate(() => document.documentElement.dataset.loads));
+      await page.getByTestId('folder-input').setInputFiles(dir);
+      await page.waitForFunction((n) => Number(document.documentElement.dataset.loads) > n, before);
+      total.events += add.events.length;
+      total.errors += add.errors.length;
+      const c = await counts(page);
+      assert.equal(c.events, total.events);
+      assert.equal(c.errors, total.errors);
+    });
+
+    await t.test('pasted text', async () => {
+      const text = readFileSync(join(FIXTURES, 's3-access-logs', 'awsdocs__amazon-s3-userguide__LogFormat__example_lines.log'), 'utf8');
+      const add = s3norm().normalize(text);
+      const before = Number(await page.evaluate(() => document.documentElement.dataset.loads));
+      await page.getByTestId('paste-open').click();
+      await page.getByTestId('paste-text').fill(text);
+      await page.getByTestId('paste-load').click();
+      await page.waitForFunction((n) => Number(document.documentElement.dataset.loads) > n, before);
+      total.events += add.events.length;
+      total.errors += add.errors.length;
+      const c = await counts(page);
+      assert.equal(c.events, total.events);
+      assert.equal(c.errors, total.errors);
     });
 
     await t.test('nothing beyond the page origin, and no request after the page loaded', async () => {

@@ -325,6 +325,8 @@ export class QueryEngine {
   warm() {
     this.search.warm(this.s);
     this.sorts.get(this.s, 'time');
+    // One search that matches nothing, so the first real one runs already-compiled loops.
+    this.run({ ...emptyFilter(), q: '\u0000' }, true);
   }
 
   /** The match flags of the last run (row id → 1), e.g. for an export. */
