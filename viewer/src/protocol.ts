@@ -42,6 +42,8 @@ export interface ErrorRow {
   index?: number;
   input: string;
   truncated?: boolean;
+  /** The viewer kept only the start of the text (after the first 10,000 error records). */
+  cut?: boolean;
 }
 
 export interface FileInfo {

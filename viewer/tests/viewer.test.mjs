@@ -64,6 +64,8 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       const n = want.events.filter((e) => e.api.request?.uid === rid).length;
       await search(page, rid.toLowerCase());
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), n);
+      // Exactly the matching rows are on screen (the row pool's spare rows are hidden).
+      await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid=row]')].filter((r) => r.checkVisibility()).length === n, n);
       await page.getByTestId('search-regex').check();
       await search(page, '^(GetObject|PutObject)$');
       const m = want.events.filter((e) => /^(GetObject|PutObject)$/i.test(e.api.operation)).length;
@@ -225,9 +227,11 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       // A row of a gzip file: its record is found again by decompressing up to it.
       const ev = add.events.filter((e) => e.api.request?.uid).pop();
       await search(page, ev.api.request.uid);
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=shown-count]').dataset.value) > 0);
-      const rows = page.locator('[data-testid=row]:not([hidden])');
-      await rows.last().click();
+      await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), total.all.filter((e) => e.api.request?.uid === ev.api.request.uid).length);
+      // The last row: same time as its plain copy, loaded later.
+      await page.locator('[data-testid=row]:not([hidden])').first().click();
+      await page.keyboard.press('End');
+      await page.waitForFunction(() => /\.gz$/.test(document.querySelector('.inspector .from')?.textContent ?? ''));
       await page.waitForSelector('[data-testid=raw-record]');
       assert.equal(JSON.parse(await page.getByTestId('raw-record').textContent()).requestID, ev.api.request.uid);
       assert.match(await page.locator('.inspector .from').textContent(), /\.gz$/, 'the row inspected is from the gzip copy');

@@ -40,6 +40,7 @@ export class ErrorsPanel {
       h('p', null, visible(r.message)),
       h('pre', { class: 'raw' }, visible(r.input)),
       r.truncated ? h('p', { class: 'note' }, 'text cut at 64 KiB by the module') : null,
+      r.cut ? h('p', { class: 'note' }, 'text cut at 4 KiB by the viewer (past the first 10,000 error records): the whole line is in the file') : null,
     );
   }
 }

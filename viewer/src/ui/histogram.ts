@@ -23,6 +23,8 @@ export class Histogram {
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
       select: { show: true, left: 0, top: 0, width: 0, height: 0 },
       scales: { x: { time: true } },
+      // UTC, like the table.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       axes: [{ space: 80, size: 24 }, { size: 44, space: 20 }],
       series: [{}, { paths: uPlot.paths.bars!({ size: [0.9, Infinity], align: 1 }), fill: '#4b7bd3', stroke: '#3a64b0', points: { show: false } }],
       hooks: {

@@ -26,6 +26,7 @@ const entries: Entry[] = [];
 /** One builder for the worker's life: its dictionaries must match the page's across loads. */
 const cols = new ColumnBuilder();
 let cancelled = false;
+let totalErrors = 0;
 let busy = Promise.resolve();
 
 function post(m: FromWorker, transfer: Transferable[] = []) {
@@ -302,6 +303,14 @@ async function load(items: LoadItem[]) {
       p.events++;
     },
     error(r) {
+      // Past the first 10,000 error records (a binary file, the wrong kind of file) each keeps
+      // the first 4 KiB of its text, so a bad folder cannot exhaust the tab; the record itself,
+      // its file, line, kind and message are all kept.
+      if (totalErrors >= 10_000 && r.input.length > 4096) {
+        r.input = r.input.slice(0, 4096);
+        r.cut = true;
+      }
+      totalErrors++;
       errs.push(r);
       p.errors++;
     },
