@@ -115,10 +115,16 @@ for (const n of sizes) {
   try {
     const cdp = await v.context.newCDPSession(v.page);
     await cdp.send('Performance.enable');
+    // Main-thread tasks over 50 ms during the load (does the page stay responsive?).
+    await v.page.evaluate(() => {
+      window.__long = [];
+      new PerformanceObserver((l) => window.__long.push(...l.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
+    });
     const t0 = Date.now();
     await v.page.getByTestId('file-input').setInputFiles(file);
     await v.page.waitForFunction(() => Number(document.documentElement.dataset.loads ?? 0) > 0, null, { timeout: 1_800_000, polling: 500 });
     const wall = Date.now() - t0;
+    const long = await v.page.evaluate(() => window.__long);
     const workerMs = Number(await v.page.getByTestId('progress-text').getAttribute('data-elapsed-ms'));
     const events = Number(await v.page.getByTestId('event-count').getAttribute('data-value'));
     await v.page.waitForTimeout(1500);
@@ -175,7 +181,7 @@ for (const n of sizes) {
     console.log(
       [
         `${n.toLocaleString('en-US')} SAL lines (${mb(size)}): ${events.toLocaleString('en-US')} events`,
-        `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s)`,
+        `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s); main thread meanwhile: ${long.length} tasks over 50 ms, longest ${Math.max(0, ...long).toFixed(0)} ms`,
         `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total; worker JS heap ${wh ? `${mb(wh.usedSize)} used / ${mb(wh.totalSize)} total, ${mb(wh.backingStorageSize)} array buffers` : '?'}`,
         `  query / whole update (ms): facet include ${f(facetIn)}, exclude ${f(facetEx)}, clear ${f(facetClear)}; search 'mozilla' ${f(search1)}, 'mozill' ${f(search1b)}, + status facet ${f(search2)}; regex ${f(regex)}`,
         `  scrolling: ${frames.length} frames in 3 s, frame time median ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`,

@@ -329,12 +329,12 @@ function renderCoverage() {
 
 // ---- load, export -----------------------------------------------------------------------------
 
-function showProgress(p: Progress, done: boolean) {
+function showProgress(p: Progress, done: boolean, stopped = false) {
   const secs = p.elapsedMs / 1000;
   progressBar.max = Math.max(p.bytesTotal, 1);
-  progressBar.value = done ? progressBar.max : p.bytesDone;
+  progressBar.value = done && !stopped ? progressBar.max : p.bytesDone;
   const rate = secs > 0 ? Math.round(p.lines / secs) : 0;
-  progressText.textContent = `${fmtBytes(p.bytesDone)} / ${fmtBytes(p.bytesTotal)} · ${fmtInt(p.lines)} lines · ${fmtInt(rate)} lines/s · ${secs.toFixed(1)} s${done ? ' · done' : ''}${p.skipped ? ` · ${fmtInt(p.skipped)} skipped (other services)` : ''}`;
+  progressText.textContent = `${fmtBytes(p.bytesDone)} / ${fmtBytes(p.bytesTotal)} · ${fmtInt(p.lines)} lines · ${fmtInt(rate)} lines/s · ${secs.toFixed(1)} s${stopped ? ' · stopped: the rest of the files were not read' : done ? ' · done' : ''}${p.skipped ? ` · ${fmtInt(p.skipped)} skipped (other services)` : ''}`;
   progressText.dataset.elapsedMs = String(p.elapsedMs);
 }
 
@@ -392,7 +392,7 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       showProgress(m.p, false);
       break;
     case 'done':
-      showProgress(m.p, true);
+      showProgress(m.p, true, m.cancelled);
       loading = false;
       cancelBtn.hidden = true;
       clearTimeout(queryTimer);
@@ -404,10 +404,13 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       runQuery(true);
       if (tab === 'errors') errorsPanel.update();
       setTimeout(() => {
-        engine.warm();
-        runQuery(true);
-        root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
-        root.dataset.state = 'idle';
+        engine.warmSearch();
+        setTimeout(() => {
+          engine.warmQuery();
+          runQuery(true);
+          root.dataset.loads = String(Number(root.dataset.loads ?? 0) + 1);
+          root.dataset.state = 'idle';
+        }, 0);
       }, 0);
       break;
     case 'detail':

@@ -72,10 +72,11 @@ test('hostile log content renders inertly', { timeout: 240000 }, async () => {
 
     // Every error record's text.
     await page.getByTestId('tab-errors').click();
-    const n = await page.locator('[data-testid=error-row]:not([hidden])').count();
+    await page.waitForFunction((n) => [...document.querySelectorAll('[data-testid=error-row]')].filter((r) => r.checkVisibility()).length === n, want.errors.length);
+    const n = await page.locator('[data-testid=error-row]:visible').count();
     assert.equal(n, want.errors.length);
     for (let i = 0; i < n; i++) {
-      await page.locator('[data-testid=error-row]:not([hidden])').nth(i).click();
+      await page.locator('[data-testid=error-row]:visible').nth(i).click();
       const d = await page.getByTestId('error-detail').textContent();
       assert.ok(d.includes(want.errors[i].input.slice(0, 100)), d.slice(0, 300));
     }

@@ -321,11 +321,13 @@ export class QueryEngine {
 
   constructor(private s: Store) {}
 
-  /** Prepare for the first search and the default sort while nothing else is going on. */
-  warm() {
+  /** Build the search indexes ahead of the first search (each step its own task: no long freeze). */
+  warmSearch() {
     this.search.warm(this.s);
-    this.sorts.get(this.s, 'time');
-    // One search that matches nothing, so the first real one runs already-compiled loops.
+  }
+
+  /** One search that matches nothing, so the first real one runs already-compiled loops. */
+  warmQuery() {
     this.run({ ...emptyFilter(), q: '\u0000' }, true);
   }
 
