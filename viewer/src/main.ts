@@ -19,8 +19,16 @@ root.dataset.state = 'starting';
 
 // ---- worker -----------------------------------------------------------------------------------
 
+// Two workers, one per core: the parse worker reads files and runs the module; the columns worker
+// parses its answers into columns. A MessageChannel carries the work between them, in order.
 const worker = new Worker(new URL('./worker/parse.worker.ts', import.meta.url), { type: 'module', name: 's3norm-parse' });
+const columnsWorker = new Worker(new URL('./worker/columns.worker.ts', import.meta.url), { type: 'module', name: 's3norm-columns' });
 const send = (m: ToWorker, transfer: Transferable[] = []) => worker.postMessage(m, transfer);
+{
+  const channel = new MessageChannel();
+  send({ t: 'port', port: channel.port1 }, [channel.port1]);
+  columnsWorker.postMessage({ port: channel.port2 }, [channel.port2]);
+}
 let reqId = 0;
 const waiting = new Map<number, (m: FromWorker) => void>();
 function request(m: ToWorker & { id: number }, transfer: Transferable[] = []): Promise<FromWorker> {
@@ -363,14 +371,25 @@ async function exportNdjson() {
   }
 }
 
-worker.onmessage = (ev: MessageEvent<FromWorker>) => {
+let parseReady = false;
+let columnsReady = false;
+function becomeReady() {
+  root.dataset.state = 'ready';
+  runQuery(false);
+}
+
+const onWorkerMessage = (ev: MessageEvent<FromWorker>) => {
   const m = ev.data;
   switch (m.t) {
     case 'ready':
       ops = m.ops;
       about.textContent = `s3norm ${m.version} · ABI ${m.abi}`;
-      root.dataset.state = 'ready';
-      runQuery(false);
+      parseReady = true;
+      if (columnsReady) becomeReady();
+      break;
+    case 'columns-ready':
+      columnsReady = true;
+      if (parseReady) becomeReady();
       break;
     case 'files':
       for (const f of m.files) store.files[f.id] = f;
@@ -426,7 +445,9 @@ worker.onmessage = (ev: MessageEvent<FromWorker>) => {
       break;
   }
 };
-worker.onerror = (e) => {
+worker.onmessage = onWorkerMessage;
+columnsWorker.onmessage = onWorkerMessage;
+worker.onerror = columnsWorker.onerror = (e) => {
   root.dataset.state = 'fatal';
   progressText.textContent = `worker error: ${e.message}`;
 };

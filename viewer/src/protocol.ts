@@ -75,7 +75,9 @@ export type ToWorker =
   | { t: 'load'; items: LoadItem[] }
   | { t: 'detail'; id: number; file: number; off: number; len: number; sub: number }
   | { t: 'export'; id: number; mask: Uint8Array }
-  | { t: 'cancel' };
+  | { t: 'cancel' }
+  /** The parse worker's end of the channel to the columns worker. */
+  | { t: 'port'; port: MessagePort };
 
 export type FromWorker =
   | { t: 'ready'; version: string; abi: number; ops: { operation: string; in_sal: boolean; cloudtrail: 'Data' | 'Management' | 'No' }[] }
@@ -87,4 +89,6 @@ export type FromWorker =
   | { t: 'detail'; id: number; ok: true; kind: 'sal' | 'cloudtrail'; raw: string; event: string }
   | { t: 'detail'; id: number; ok: false; message: string }
   | { t: 'export'; id: number; blob: Blob; count: number }
-  | { t: 'fatal'; message: string };
+  | { t: 'fatal'; message: string }
+  /** The columns worker has its end of the channel. */
+  | { t: 'columns-ready' };

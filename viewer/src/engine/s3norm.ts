@@ -2,7 +2,7 @@
 // npm user imports it). Everything else goes through the functions below, so when the package
 // gains the entry points described in DESIGN.md (`project`, `salFields`, `correlate`), only this
 // file changes. Runs inside the parse worker.
-import init, { normalize, operations, version, abiVersion } from 's3norm';
+import init, { normalize, operations, transform, version, abiVersion } from 's3norm';
 import type { ErrorRecord, NormalizeResult, OcsfApiActivity, Operation } from 's3norm';
 
 export type { ErrorRecord, OcsfApiActivity, Operation };
@@ -27,6 +27,14 @@ export function engineVersion(): { version: string; abi: number } {
  */
 export function normalizeText(text: string, logName: string, rawData = false): NormalizeResult {
   return normalize(text, { log_name: logName, raw_data: rawData });
+}
+
+/**
+ * The same as normalizeText, but the response stays JSON text (parsed later, in the columns
+ * worker, so the two halves of the work run in parallel).
+ */
+export function transformText(text: string, logName: string): string {
+  return transform(JSON.stringify({ input: text, options: { log_name: logName } }));
 }
 
 /** The operation table (SAL spelling, CloudTrail eventName, how CloudTrail logs it). */

@@ -3,9 +3,9 @@
 // whole lines, normalizes each batch with the s3norm package, and sends compact columns to the
 // page. It keeps the File objects (not their contents), so one row's raw line and full OCSF event
 // are recomputed on demand from the row's (file, byte offset, length, ordinal).
-import { engineVersion, initEngine, normalizeText, operationTable, type OcsfApiActivity } from '../engine/s3norm';
+import { engineVersion, initEngine, normalizeText, operationTable, transformText } from '../engine/s3norm';
 import type { ErrorRow, FileInfo, FromWorker, LoadItem, Progress, ToWorker } from '../protocol';
-import { ColumnBuilder } from './extract';
+import { consume, statsOf, type EventSink, type WorkItem } from './pipeline';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -23,10 +23,7 @@ interface Entry {
 }
 
 const entries: Entry[] = [];
-/** One builder for the worker's life: its dictionaries must match the page's across loads. */
-const cols = new ColumnBuilder();
 let cancelled = false;
-let totalErrors = 0;
 let busy = Promise.resolve();
 
 function post(m: FromWorker, transfer: Transferable[] = []) {
@@ -110,19 +107,11 @@ function shapeOf(b: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
 
 // ---- normalizing ------------------------------------------------------------------------------
 
+/** Where the parse worker's work goes: items in file order, and counts for the progress bar. */
 interface Sink {
-  event(e: OcsfApiActivity, file: number, off: number, len: number, sub: number): void;
-  error(r: ErrorRow): void;
-  skipped(n: number): void;
+  item(it: WorkItem): void;
   units(n: number): void;
-}
-
-function errorRow(e: { kind: string; message: string; input: string; index?: number; input_truncated?: boolean }, file: string, line?: number): ErrorRow {
-  const r: ErrorRow = { file, kind: e.kind, message: e.message, input: e.input };
-  if (line !== undefined) r.line = line;
-  if (e.index !== undefined) r.index = e.index;
-  if (e.input_truncated) r.truncated = true;
-  return r;
+  counts(events: number, errors: number, skipped: number): void;
 }
 
 /** Normalize one line as the CLI's streaming reader would (line semantics, whatever it starts with). */
@@ -132,31 +121,45 @@ function normalizeLine(text: string, name: string, raw = false) {
   return r;
 }
 
+function ownError(sink: Sink, row: ErrorRow) {
+  sink.counts(0, 1, 0);
+  sink.item({ k: 'error', row });
+}
+
 /**
  * One batch of whole lines: `bytes` starts at byte `base` of the file and at line `firstLine`.
- * Fast path: the whole batch in one call; events are matched to lines in order (every non-blank
- * line is one event or one error). When that does not hold (a skipped record, a line holding
- * several records, bytes that are not UTF-8), each line is normalized on its own.
+ * Fast path: the whole batch in one call, answered as JSON text (parsed by the columns worker);
+ * every non-blank line must have given one event or one error record, read from the counts at
+ * the response's end. When that does not hold (a skipped record, a line holding several records,
+ * bytes that are not UTF-8), each line is normalized on its own.
  */
 function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number, sink: Sink) {
-  const starts: number[] = [];
-  const ends: number[] = [];
+  const startsA: number[] = [];
+  const endsA: number[] = [];
   let s = 0;
   for (;;) {
     const nl = bytes.indexOf(0x0a, s);
     const end = nl < 0 ? bytes.length : nl;
     if (nl >= 0 || s < bytes.length) {
-      starts.push(s);
-      ends.push(end > s && bytes[end - 1] === 0x0d ? end - 1 : end);
+      startsA.push(s);
+      endsA.push(end > s && bytes[end - 1] === 0x0d ? end - 1 : end);
     }
     if (nl < 0) break;
     s = nl + 1;
   }
-  const unit: boolean[] = starts.map((st, k) => {
-    for (let i = st; i < ends[k]; i++) if (!isWs(bytes[i])) return true;
-    return false;
-  });
-  const units = unit.reduce((a, u) => a + (u ? 1 : 0), 0);
+  const starts = Uint32Array.from(startsA);
+  const ends = Uint32Array.from(endsA);
+  const unit = new Uint8Array(starts.length);
+  let units = 0;
+  for (let k = 0; k < starts.length; k++) {
+    for (let i = starts[k]; i < ends[k]; i++) {
+      if (!isWs(bytes[i])) {
+        unit[k] = 1;
+        units++;
+        break;
+      }
+    }
+  }
   sink.units(units);
   if (units === 0) return;
 
@@ -167,20 +170,12 @@ function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number
     text = undefined;
   }
   if (text !== undefined) {
-    const r = normalizeText(SENTINEL + text, e.name);
-    const errs = r.errors.filter((x) => x.line !== 1);
-    if (r.stats.skipped === 0 && r.events.length + errs.length === units) {
-      const errLines = new Set<number>();
-      for (const x of errs) {
-        const k = (x.line ?? 2) - 2;
-        errLines.add(k);
-        sink.error(errorRow(x, e.name, firstLine + k));
-      }
-      let j = 0;
-      for (let k = 0; k < starts.length && j < r.events.length; k++) {
-        if (!unit[k] || errLines.has(k)) continue;
-        sink.event(r.events[j++], e.id, base + starts[k], ends[k] - starts[k], 0);
-      }
+    const response = transformText(SENTINEL + text, e.name);
+    const st = statsOf(response);
+    // One error is the sentinel's.
+    if (st.skipped === 0 && st.events + st.errors - 1 === units) {
+      sink.counts(st.events, st.errors - 1, 0);
+      sink.item({ k: 'lines', text: response, file: e.id, name: e.name, base, firstLine, starts, ends, unit });
       return;
     }
   }
@@ -193,13 +188,13 @@ function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number
       line = strictDecoder.decode(lineBytes);
     } catch {
       // The CLI reads bytes and refuses such a line the same way (a JS string cannot hold it).
-      sink.error({ file: e.name, kind: 'invalid_utf8', message: 'line is not UTF-8', line: firstLine + k, input: lossyDecoder.decode(lineBytes) });
+      ownError(sink, { file: e.name, kind: 'invalid_utf8', message: 'line is not UTF-8', line: firstLine + k, input: lossyDecoder.decode(lineBytes) });
       continue;
     }
-    const r = normalizeLine(line, e.name);
-    for (const x of r.errors) sink.error(errorRow(x, e.name, firstLine + k));
-    r.events.forEach((ev, sub) => sink.event(ev, e.id, base + starts[k], ends[k] - starts[k], sub));
-    if (r.stats.skipped) sink.skipped(r.stats.skipped);
+    const response = transformText(SENTINEL + line, e.name);
+    const st = statsOf(response);
+    sink.counts(st.events, st.errors - 1, st.skipped);
+    sink.item({ k: 'line', text: response, file: e.id, name: e.name, off: base + starts[k], len: ends[k] - starts[k], line: firstLine + k });
   }
 }
 
@@ -209,17 +204,17 @@ function docBatch(e: Entry, bytes: Uint8Array, sink: Sink) {
   try {
     text = strictDecoder.decode(bytes);
   } catch {
-    sink.error({ file: e.name, kind: 'invalid_utf8', message: 'JSON document is not UTF-8', input: lossyDecoder.decode(bytes.subarray(0, 65536)), truncated: bytes.length > 65536 });
+    ownError(sink, { file: e.name, kind: 'invalid_utf8', message: 'JSON document is not UTF-8', input: lossyDecoder.decode(bytes.subarray(0, 65536)), truncated: bytes.length > 65536 });
     return;
   }
   if (bytes.length > DOC_LIMIT) {
-    sink.error({ file: e.name, kind: 'too_large', message: `JSON document of ${bytes.length} bytes is over the limit`, input: text.slice(0, 65536), truncated: true });
+    ownError(sink, { file: e.name, kind: 'too_large', message: `JSON document of ${bytes.length} bytes is over the limit`, input: text.slice(0, 65536), truncated: true });
     return;
   }
-  const r = normalizeText(text, e.name);
-  for (const x of r.errors) sink.error(errorRow(x, e.name, x.line));
-  r.events.forEach((ev, sub) => sink.event(ev, e.id, 0, bytes.length, sub));
-  if (r.stats.skipped) sink.skipped(r.stats.skipped);
+  const response = transformText(text, e.name);
+  const st = statsOf(response);
+  sink.counts(st.events, st.errors, st.skipped);
+  sink.item({ k: 'doc', text: response, file: e.id, name: e.name, len: bytes.length });
 }
 
 /** Read one file through `sink`, batch by batch. */
@@ -257,7 +252,7 @@ async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, b
       }
     }
   } catch (err) {
-    sink.error({ file: e.name, kind: 'unreadable', message: `could not read the file: ${err instanceof Error ? err.message : String(err)}`, input: '' });
+    ownError(sink, { file: e.name, kind: 'unreadable', message: `could not read the file: ${err instanceof Error ? err.message : String(err)}`, input: '' });
     if (acc.len === 0) return;
   }
   if (e.shape === undefined) e.shape = shapeOf(acc.view(), true);
@@ -266,6 +261,19 @@ async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, b
 }
 
 // ---- load -------------------------------------------------------------------------------------
+
+// The columns worker's end of the channel (the page sends it at start). Items in flight are
+// bounded: the parse worker waits when the columns worker is this many behind.
+let columns: MessagePort | undefined;
+const MAX_IN_FLIGHT = 6;
+let inFlight = 0;
+let drained: (() => void) | undefined;
+
+function toColumns(it: WorkItem) {
+  const transfer = it.k === 'lines' ? [it.starts.buffer, it.ends.buffer, it.unit.buffer] : [];
+  inFlight++;
+  columns!.postMessage(it, transfer as Transferable[]);
+}
 
 async function load(items: LoadItem[]) {
   cancelled = false;
@@ -280,61 +288,41 @@ async function load(items: LoadItem[]) {
 
   const t0 = performance.now();
   const p: Progress = { bytesDone: 0, bytesTotal: added.reduce((a, e) => a + e.blob.size, 0), lines: 0, events: 0, errors: 0, skipped: 0, elapsedMs: 0, file: '' };
-  let errs: ErrorRow[] = [];
   let lastPost = 0;
-  const flush = (force: boolean) => {
+  const progress = (force: boolean) => {
     const now = performance.now();
-    if (!force && cols.n < 65536 && now - lastPost < 200) return;
+    if (!force && now - lastPost < 200) return;
     lastPost = now;
-    if (cols.n > 0) {
-      const { batch, transfer } = cols.flush();
-      post({ t: 'rows', batch }, transfer);
-    }
-    if (errs.length) {
-      post({ t: 'errors', rows: errs });
-      errs = [];
-    }
     p.elapsedMs = now - t0;
     post({ t: 'progress', p: { ...p } });
   };
   const sink: Sink = {
-    event(ev, file, off, len, sub) {
-      cols.add(ev, file, off, len, sub);
-      p.events++;
-    },
-    error(r) {
-      // Past the first 10,000 error records (a binary file, the wrong kind of file) each keeps
-      // the first 4 KiB of its text, so a bad folder cannot exhaust the tab; the record itself,
-      // its file, line, kind and message are all kept.
-      if (totalErrors >= 10_000 && r.input.length > 4096) {
-        r.input = r.input.slice(0, 4096);
-        r.cut = true;
-      }
-      totalErrors++;
-      errs.push(r);
-      p.errors++;
-    },
-    skipped(n) {
-      p.skipped += n;
-    },
+    item: toColumns,
     units(n) {
       p.lines += n;
     },
+    counts(events, errors, skipped) {
+      p.events += events;
+      p.errors += errors;
+      p.skipped += skipped;
+    },
   };
-  // Yield to the event loop between batches so detail requests and cancel are answered mid-load.
-  const between = () => {
-    flush(false);
-    return new Promise<void>((r) => setTimeout(r, 0));
+  // Between batches: wait while the columns worker is behind, and yield to the event loop so
+  // detail requests and cancel are answered mid-load.
+  const between = async () => {
+    progress(false);
+    while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => (drained = r));
+    await new Promise<void>((r) => setTimeout(r, 0));
   };
   for (const e of added) {
     if (cancelled) break;
     p.file = e.name;
     await processEntry(e, sink, (n) => (p.bytesDone += n), between);
-    flush(true);
+    progress(true);
   }
   p.elapsedMs = performance.now() - t0;
-  flush(true);
-  post({ t: 'done', p: { ...p }, cancelled });
+  progress(true);
+  toColumns({ k: 'end', p: { ...p }, cancelled });
 }
 
 // ---- one row, on demand -----------------------------------------------------------------------
@@ -381,7 +369,7 @@ async function exportRows(id: number, mask: Uint8Array) {
   let size = 0;
   let row = 0;
   let count = 0;
-  const sink: Sink = {
+  const events: EventSink = {
     event(ev) {
       if (mask[row++]) {
         const s = JSON.stringify(ev);
@@ -396,9 +384,8 @@ async function exportRows(id: number, mask: Uint8Array) {
       }
     },
     error() {},
-    skipped() {},
-    units() {},
   };
+  const sink: Sink = { item: (it) => consume(it, events), units() {}, counts() {} };
   for (const e of entries) await processEntry(e, sink, () => {}, () => Promise.resolve());
   parts.push(new Blob(chunk));
   post({ t: 'export', id, blob: new Blob(parts, { type: 'application/x-ndjson' }), count });
@@ -408,6 +395,18 @@ async function exportRows(id: number, mask: Uint8Array) {
 
 self.onmessage = (ev: MessageEvent<ToWorker>) => {
   const m = ev.data;
+  if (m.t === 'port') {
+    columns = m.port;
+    columns.onmessage = () => {
+      inFlight--;
+      if (inFlight < MAX_IN_FLIGHT && drained) {
+        const d = drained;
+        drained = undefined;
+        d();
+      }
+    };
+    return;
+  }
   if (m.t === 'cancel') {
     cancelled = true;
     return;
