@@ -85,22 +85,31 @@ function tabMemory(profile) {
   return tabs[0] ?? { rss: NaN, priv: NaN };
 }
 
-/** The parse worker's V8 heap (CDP Runtime.getHeapUsage through the page's session). */
-async function workerHeap(context, page) {
+/** The workers' V8 heaps (CDP Runtime.getHeapUsage through the page's session), by worker name. */
+async function workerHeaps(context, page) {
   const cdp = await context.newCDPSession(page);
   const { targetInfos } = await cdp.send('Target.getTargets');
-  const w = targetInfos.find((t) => t.type === 'worker');
-  if (!w) return null;
-  const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: w.targetId, flatten: false });
-  const result = await new Promise((resolve) => {
-    cdp.on('Target.receivedMessageFromTarget', (e) => {
-      const m = JSON.parse(e.message);
-      if (m.id === 1) resolve(m.result);
+  const out = [];
+  let id = 0;
+  for (const w of targetInfos.filter((t) => t.type === 'worker')) {
+    const { sessionId } = await cdp.send('Target.attachToTarget', { targetId: w.targetId, flatten: false });
+    const myId = ++id;
+    const result = await new Promise((resolve) => {
+      const h = (e) => {
+        if (e.sessionId !== sessionId) return;
+        const m = JSON.parse(e.message);
+        if (m.id === myId) {
+          cdp.off('Target.receivedMessageFromTarget', h);
+          resolve(m.result);
+        }
+      };
+      cdp.on('Target.receivedMessageFromTarget', h);
+      cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: myId, method: 'Runtime.getHeapUsage' }) });
     });
-    cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id: 1, method: 'Runtime.getHeapUsage' }) });
-  });
+    out.push({ name: /columns/.test(w.url) ? 'columns' : 'parse', ...result });
+  }
   await cdp.detach();
-  return result;
+  return out;
 }
 
 const f = (x) => `${x.q.toFixed(0)} / ${x.u.toFixed(0)}`;
@@ -130,7 +139,7 @@ for (const n of sizes) {
     await v.page.waitForTimeout(1500);
     const metrics = Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value]));
     const mem = tabMemory(v.profile);
-    const wh = await workerHeap(v.context, v.page);
+    const wh = await workerHeaps(v.context, v.page);
 
     // Facet latency: include the most frequent operation, then clear it; read the query time.
     const q = async (action) => {
@@ -182,7 +191,7 @@ for (const n of sizes) {
       [
         `${n.toLocaleString('en-US')} SAL lines (${mb(size)}): ${events.toLocaleString('en-US')} events`,
         `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s); main thread meanwhile: ${long.length} tasks over 50 ms, longest ${Math.max(0, ...long).toFixed(0)} ms`,
-        `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total; worker JS heap ${wh ? `${mb(wh.usedSize)} used / ${mb(wh.totalSize)} total, ${mb(wh.backingStorageSize)} array buffers` : '?'}`,
+        `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total; workers' JS heaps ${wh.map((w) => `${w.name} ${mb(w.usedSize)} used / ${mb(w.totalSize)} total`).join(', ')}`,
         `  query / whole update (ms): facet include ${f(facetIn)}, exclude ${f(facetEx)}, clear ${f(facetClear)}; search 'mozilla' ${f(search1)}, 'mozill' ${f(search1b)}, + status facet ${f(search2)}; regex ${f(regex)}`,
         `  scrolling: ${frames.length} frames in 3 s, frame time median ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`,
       ].join('\n'),

@@ -90,7 +90,7 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export async function openViewer({ hash = '', viewport = { width: 1500, height: 900 }, extraArgs = [] } = {}) {
   requireBuild();
   const { chromium } = await import('playwright-core');
-  const server = await serve({ port: 0 });
+  const server = await serve({ port: 0, dir: process.env.S3NORM_VIEWER_DIST || undefined });
   const origin = `http://127.0.0.1:${server.address().port}`;
   const profile = tempDir('profile');
   const context = await chromium.launchPersistentContext(profile, {

@@ -262,34 +262,50 @@ function countingSort(key: ArrayLike<number>, n: number, size: number): Uint32Ar
 }
 
 /**
- * Row ids by time, stable, without a comparator where it can: the time offset (in ms, or in
- * seconds when a long span would not fit; both logs have whole seconds) is packed with the row id
- * as offset * 2^bits + id, exact below 2^53, and the packed numbers sorted natively (about 3x
- * faster than a comparator on a million rows). Other float keys use a comparator.
+ * Row ids by a time-like key, stable. When the keys are whole seconds (both logs write whole
+ * seconds) or whole milliseconds spanning less than 2^32 units, an LSD radix sort on 32-bit
+ * offsets: two counting passes, a few tens of milliseconds for a million rows. Otherwise a
+ * comparator sort.
  */
 function packedSort(key: Float64Array, n: number): Uint32Array {
   let min = Infinity;
   let max = -Infinity;
+  let wholeMs = true;
+  let wholeS = true;
   for (let i = 0; i < n; i++) {
-    if (key[i] < min) min = key[i];
-    if (key[i] > max) max = key[i];
+    const k = key[i];
+    if (k < min) min = k;
+    if (k > max) max = k;
+    if (wholeMs && !Number.isInteger(k)) wholeMs = wholeS = false;
+    else if (wholeS && k % 1000 !== 0) wholeS = false;
   }
-  const bits = Math.max(1, Math.ceil(Math.log2(n + 1)));
-  const scale = 2 ** bits;
+  const unit = wholeS ? 1000 : wholeMs ? 1 : 0;
+  if (unit && (max - min) / unit < 2 ** 32) {
+    const k32 = new Uint32Array(n);
+    for (let i = 0; i < n; i++) k32[i] = (key[i] - min) / unit;
+    return radixSort32(k32, n);
+  }
   const perm = new Uint32Array(n);
-  for (const unit of [1, 1000]) {
-    if ((Math.floor((max - min) / unit) + 1) * scale >= 2 ** 53) continue;
-    let whole = true;
-    for (let i = 0; i < n && whole; i++) if (!Number.isInteger(key[i])) whole = false;
-    if (!whole) break;
-    const packed = new Float64Array(n);
-    for (let i = 0; i < n; i++) packed[i] = Math.floor((key[i] - min) / unit) * scale + i;
-    packed.sort();
-    for (let i = 0; i < n; i++) perm[i] = packed[i] - Math.floor(packed[i] / scale) * scale;
-    return perm;
-  }
   for (let i = 0; i < n; i++) perm[i] = i;
   return perm.sort((a, b) => key[a] - key[b] || a - b);
+}
+
+/** Stable LSD radix sort of row ids by 32-bit keys, 16 bits a pass. */
+function radixSort32(k: Uint32Array, n: number): Uint32Array {
+  let src = new Uint32Array(n);
+  for (let i = 0; i < n; i++) src[i] = i;
+  let dst = new Uint32Array(n);
+  for (const shift of [0, 16]) {
+    const count = new Uint32Array(65537);
+    for (let i = 0; i < n; i++) count[((k[src[i]] >>> shift) & 0xffff) + 1]++;
+    for (let d = 1; d <= 65536; d++) count[d] += count[d - 1];
+    for (let i = 0; i < n; i++) {
+      const r = src[i];
+      dst[count[(k[r] >>> shift) & 0xffff]++] = r;
+    }
+    [src, dst] = [dst, src];
+  }
+  return src;
 }
 
 // ---- the query --------------------------------------------------------------------------------
