@@ -290,7 +290,7 @@ function selectRow(i: number, now = false) {
     inspector.loading();
     try {
       const r = await fetchRecord(row);
-      if (seq === selectSeq) inspector.show(r);
+      if (seq === selectSeq) inspector.show(r, row);
     } catch (e) {
       if (seq === selectSeq) inspector.error(String(e instanceof Error ? e.message : e));
     }

@@ -267,6 +267,37 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       assert.equal(c.errors, total.errors);
     });
 
+    await t.test('copy as JSON puts the OCSF event on the clipboard', async () => {
+      await v.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
+      const first = page.locator('[data-testid=row]:not([hidden])').first();
+      const row = await first.getAttribute('data-row');
+      await first.click();
+      await page.waitForFunction((row) => document.querySelector('[data-testid=inspector]').dataset.row === row, row);
+      const shownEvent = JSON.parse(await page.getByTestId('ocsf-event').textContent());
+      await page.getByTestId('copy-json').click();
+      const copied = await page.evaluate(() => navigator.clipboard.readText());
+      assert.deepEqual(JSON.parse(copied), shownEvent);
+      await page.keyboard.press('Escape');
+    });
+
+    await t.test('files dropped on the page load', async () => {
+      const text = readFileSync(join(FIXTURES, 's3-access-logs', 'knil-sama__s3-access-log-rust__test_lines.log'), 'utf8');
+      const add = s3norm().normalize(text);
+      const before = await counts(page);
+      const loads = Number(await page.evaluate(() => document.documentElement.dataset.loads));
+      await page.evaluate((text) => {
+        const dt = new DataTransfer();
+        dt.items.add(new File([text], 'dropped.log'));
+        window.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, cancelable: true }));
+        window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
+      }, text);
+      await page.waitForFunction((l) => Number(document.documentElement.dataset.loads) > l, loads);
+      const c = await counts(page);
+      assert.equal(c.events - before.events, add.events.length);
+      assert.equal(c.errors - before.errors, add.errors.length);
+      total.events = c.events;
+    });
+
     await t.test('stop cancels a load; what was read stays', async () => {
       const lines = readFileSync(join(FIXTURES, 's3-access-logs', 'awsdocs__amazon-s3-userguide__LogFormat__example_lines.log'), 'utf8').trimEnd().split('\n');
       const big = join(tempDir('big'), 'big.log');

@@ -74,6 +74,7 @@ export class Inspector {
 
   loading() {
     this.el.hidden = false;
+    this.el.dataset.row = '';
     replace(this.el, h('p', { class: 'note' }, 'loading…'));
   }
 
@@ -82,9 +83,11 @@ export class Inspector {
     replace(this.el, this.header(null), h('p', { class: 'error' }, message));
   }
 
-  show(r: RecordView) {
+  /** Show a record; `row` (the store's row id) is kept in data-row for tests and tools. */
+  show(r: RecordView, row?: number) {
     this.current = r;
     this.el.hidden = false;
+    this.el.dataset.row = row === undefined ? '' : String(row);
     replace(this.el, this.header(r), recordView(r));
   }
 
