@@ -146,3 +146,39 @@ test('the URL hash carries the filter state both ways', () => {
   assert.deepEqual(M.decodeHash(''), M.emptyFilter());
   assert.deepEqual(M.decodeHash('#sort=nonsense&from=9&to=5&bogus=1'), M.emptyFilter());
 });
+
+test('search indexes extend as rows arrive (a search typed during a load)', () => {
+  const s = randomStore(3000, 11);
+  const q = new M.QueryEngine(s);
+  const st = { ...M.emptyFilter(), q: 'key-4' };
+  const before = q.run(st).count;
+  // More rows, with new key strings and new request IDs.
+  const n = 2000;
+  const DF = M.DICT_FIELDS;
+  const b = { n, time: new Float64Array(n).fill(1.7e12), src: new Uint8Array(n), act: new Uint8Array(n).fill(2), status: new Uint16Array(n).fill(200), bytes: new Float64Array(n), cte: new Uint8Array(n), dict: {}, dictAdds: {}, rid: [], file: new Uint32Array(n), off: new Float64Array(n), len: new Uint32Array(n), sub: new Uint32Array(n) };
+  for (const f of DF) {
+    b.dict[f] = new Uint32Array(n);
+    b.dictAdds[f] = [];
+  }
+  const k0 = s.strings.key.length;
+  b.dictAdds.key = ['new-key-4', 'other'];
+  for (let i = 0; i < n; i++) {
+    b.dict.key[i] = k0 + (i % 2);
+    b.rid.push(i % 3 === 0 ? `KEY-4-RID${i}` : `X${i}`);
+  }
+  s.append(b);
+  const after = q.run(st).count;
+  let want = 0;
+  for (let i = 0; i < s.n; i++) {
+    const hit = DF.some((f) => s.dict[f][i] !== 0 && s.strings[f][s.dict[f][i]].toLowerCase().includes('key-4')) || s.rid[i].toLowerCase().includes('key-4');
+    if (hit) want++;
+  }
+  assert.ok(after > before);
+  assert.equal(after, want);
+  // Warming in steps reaches the same indexes.
+  const q2 = new M.QueryEngine(s);
+  while (!q2.warmSearch()) {
+    /* step */
+  }
+  assert.equal(q2.run(st).count, want);
+});

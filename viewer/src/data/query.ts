@@ -116,19 +116,23 @@ class Joined {
   text = '';
   starts = new Uint32Array(0);
 
+  /** The index of strings[0..count); extended (not rebuilt) when only new strings were added. */
   of(strings: string[], count: number): this {
     if (count === this.count) return this;
-    const lower = new Array<string>(count);
+    const from = count > this.count && this.count >= 0 ? this.count : 0;
+    const lower = new Array<string>(count - from);
     const starts = new Uint32Array(count + 1);
-    let pos = 0;
-    for (let i = 0; i < count; i++) {
+    if (from > 0) starts.set(this.starts.subarray(0, from + 1));
+    let pos = from > 0 ? this.starts[from] : 0;
+    for (let i = from; i < count; i++) {
       const l = strings[i].toLowerCase();
-      lower[i] = l;
+      lower[i - from] = l;
       starts[i] = pos;
       pos += l.length + 1;
     }
     starts[count] = pos;
-    this.text = lower.join('\n');
+    const part = lower.join('\n');
+    this.text = from > 0 ? this.text + '\n' + part : part;
     this.starts = starts;
     this.count = count;
     return this;
@@ -166,10 +170,24 @@ class SearchCache {
   rowDone = 0;
   private joined = Object.fromEntries([...DICT_FIELDS, 'rid'].map((f) => [f, new Joined()])) as Record<DictField | 'rid', Joined>;
 
-  /** Build the substring indexes ahead of the first search (after a load, when the page is idle). */
-  warm(s: Store) {
-    for (const f of SEARCH_DICTS) this.joined[f].of(s.strings[f], s.strings[f].length);
-    this.joined.rid.of(s.rid, s.n);
+  /**
+   * Build the substring indexes ahead of the first search, a step at a time (after a load, when
+   * the page is idle): returns false while there is more to do.
+   */
+  warmStep(s: Store): boolean {
+    for (const f of SEARCH_DICTS) {
+      const j = this.joined[f];
+      if (j.count !== s.strings[f].length) {
+        j.of(s.strings[f], Math.min(s.strings[f].length, Math.max(j.count, 0) + 200_000));
+        return false;
+      }
+    }
+    const j = this.joined.rid;
+    if (j.count !== s.n) {
+      j.of(s.rid, Math.min(s.n, Math.max(j.count, 0) + 200_000));
+      return false;
+    }
+    return true;
   }
 
   get(s: Store, rx: RegExp, key: string, literal: string | null): Uint8Array {
@@ -338,8 +356,8 @@ export class QueryEngine {
   constructor(private s: Store) {}
 
   /** Build the search indexes ahead of the first search (each step its own task: no long freeze). */
-  warmSearch() {
-    this.search.warm(this.s);
+  warmSearch(): boolean {
+    return this.search.warmStep(this.s);
   }
 
   /** One search that matches nothing, so the first real one runs already-compiled loops. */
