@@ -134,6 +134,7 @@ for (const n of sizes) {
     await v.page.waitForFunction(() => Number(document.documentElement.dataset.loads ?? 0) > 0, null, { timeout: 1_800_000, polling: 500 });
     const wall = Date.now() - t0;
     const long = await v.page.evaluate(() => window.__long);
+    const handlers = await v.page.evaluate(() => window.__handlerMs);
     const workerMs = Number(await v.page.getByTestId('progress-text').getAttribute('data-elapsed-ms'));
     const events = Number(await v.page.getByTestId('event-count').getAttribute('data-value'));
     await v.page.waitForTimeout(1500);
@@ -190,7 +191,7 @@ for (const n of sizes) {
     console.log(
       [
         `${n.toLocaleString('en-US')} SAL lines (${mb(size)}): ${events.toLocaleString('en-US')} events`,
-        `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s); main thread meanwhile: ${long.length} tasks over 50 ms, longest ${Math.max(0, ...long).toFixed(0)} ms`,
+        `  load: ${(wall / 1000).toFixed(1)} s wall (worker ${(workerMs / 1000).toFixed(1)} s, ${Math.round(n / (workerMs / 1000)).toLocaleString('en-US')} lines/s); main thread meanwhile: ${long.length} tasks over 50 ms, longest ${Math.max(0, ...long).toFixed(0)} ms (longest handlers: ${Object.entries(handlers).map(([k, x]) => `${k} ${x.toFixed(0)}`).join(', ')} ms)`,
         `  tab memory: ${mb(mem.priv)} private, ${mb(mem.rss)} resident (before loading: ${mb(before.priv)} private, ${mb(before.rss)} resident); page JS heap ${mb(metrics.JSHeapUsedSize)} used / ${mb(metrics.JSHeapTotalSize)} total; workers' JS heaps ${wh.map((w) => `${w.name} ${mb(w.usedSize)} used / ${mb(w.totalSize)} total`).join(', ')}`,
         `  query / whole update (ms): facet include ${f(facetIn)}, exclude ${f(facetEx)}, clear ${f(facetClear)}; search 'mozilla' ${f(search1)}, 'mozill' ${f(search1b)}, + status facet ${f(search2)}; regex ${f(regex)}`,
         `  scrolling: ${frames.length} frames in 3 s, frame time median ${p(0.5).toFixed(1)} ms, p95 ${p(0.95).toFixed(1)} ms, max ${frames[frames.length - 1].toFixed(1)} ms`,

@@ -34,6 +34,15 @@ export class Store {
   /** Bumped on every change, so caches know when they are stale. */
   version = 0;
 
+  /**
+   * Make room for about `rows` more rows at once (the page calls this with an estimate from the
+   * files' sizes), so a long load does not copy every column each time it doubles. Memory that
+   * is never written is never touched, so a generous estimate costs little.
+   */
+  reserve(rows: number) {
+    this.ensure(Math.min(rows, 50_000_000));
+  }
+
   private ensure(extra: number) {
     const need = this.n + extra;
     if (need <= this.cap) return;
