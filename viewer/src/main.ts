@@ -99,8 +99,7 @@ const inspector = new Inspector({
   onSameRequest: (rid) => void openSameRequest(rid),
   hasOtherSide: (rid, kind) => {
     const want = kind === 'sal' ? 1 : 0;
-    for (let i = 0; i < store.n; i++) if (store.src[i] === want && store.rid[i] === rid) return true;
-    return false;
+    return store.rowsWithRid(rid).some((i) => store.src[i] === want);
   },
 });
 const sameRequestPane = h('aside', { class: 'same-request-pane', hidden: true });

@@ -23,8 +23,10 @@ export interface RowBatch {
   dict: Record<DictField, Uint32Array>;
   /** New dictionary strings, in id order, appended to the page's copy before this batch is read. */
   dictAdds: Record<DictField, string[]>;
-  /** S3 request IDs (api.request.uid), '' when absent. */
-  rid: string[];
+  /** S3 request IDs (api.request.uid) as ASCII bytes, each followed by a newline (an absent one
+   * is just the newline): no string per row. Characters outside printable ASCII are written as
+   * \uXXXX (a request ID never has them; a hostile record might). */
+  ridBytes: Uint8Array;
   /** Where the row came from: file id, byte offset and length of its line (or document) in the
    * decompressed file, and the event's ordinal within that line/document. */
   file: Uint32Array;
@@ -92,3 +94,8 @@ export type FromWorker =
   | { t: 'fatal'; message: string }
   /** The columns worker has its end of the channel. */
   | { t: 'columns-ready' };
+
+/** A request ID as the columns keep it: printable ASCII as is, anything else as \uXXXX. */
+export function safeRid(rid: string): string {
+  return /^[\x21-\x7e]*$/.test(rid) ? rid : rid.replace(/[^\x21-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

@@ -69,7 +69,8 @@ function randomStore(n, seed = 7) {
   let x = seed;
   const rnd = (k) => ((x = (x * 1103515245 + 12345) >>> 0) % k);
   const DF = M.DICT_FIELDS;
-  const b = { n, time: new Float64Array(n), src: new Uint8Array(n), act: new Uint8Array(n), status: new Uint16Array(n), bytes: new Float64Array(n), cte: new Uint8Array(n), dict: {}, dictAdds: {}, rid: [], file: new Uint32Array(n), off: new Float64Array(n), len: new Uint32Array(n), sub: new Uint32Array(n) };
+  const b = { n, time: new Float64Array(n), src: new Uint8Array(n), act: new Uint8Array(n), status: new Uint16Array(n), bytes: new Float64Array(n), cte: new Uint8Array(n), dict: {}, dictAdds: {}, file: new Uint32Array(n), off: new Float64Array(n), len: new Uint32Array(n), sub: new Uint32Array(n) };
+  const rids = [];
   const sizes = { op: 8, err: 4, actor: 6, ip: 9, bucket: 3, key: 50, ua: 7 };
   for (const f of DF) {
     b.dict[f] = new Uint32Array(n);
@@ -83,8 +84,9 @@ function randomStore(n, seed = 7) {
     b.bytes[i] = rnd(3) ? rnd(10000) : NaN;
     b.cte[i] = rnd(3);
     for (const f of DF) b.dict[f][i] = rnd(sizes[f]);
-    b.rid.push(rnd(4) ? `RID${i}` : '');
+    rids.push(rnd(4) ? `RID${i}` : '');
   }
+  b.ridBytes = new TextEncoder().encode(rids.map((r) => r + '\n').join(''));
   const s = new M.Store();
   s.append(b);
   return s;
@@ -101,12 +103,14 @@ test('query engine: facet counts, matches and order equal a brute-force evaluati
     { ...M.emptyFilter(), inc: { act: ['Read'], cte: ['true'] }, exc: { actor: ['actor-2'] }, q: 'mozilla' },
     { ...M.emptyFilter(), t0: 1.6e12 + 20000e3, t1: 1.6e12 + 60000e3, q: 'rid1', sort: 'bytes', desc: true },
     { ...M.emptyFilter(), q: '^key-(1|2)$', re: true, sort: 'key' },
+    { ...M.emptyFilter(), q: '^rid1.?5$', re: true },
+    { ...M.emptyFilter(), q: '^$', re: true },
   ];
   for (const st of states) {
     const r = q.run(st);
     const rx = M.compileSearch(st.q, st.re);
     const searchOk = (i) =>
-      !rx || ['op', 'err', 'actor', 'ip', 'bucket', 'key', 'ua'].some((f) => s.dict[f][i] !== 0 && rx.test(s.strings[f][s.dict[f][i]])) || (s.rid[i] !== '' && rx.test(s.rid[i]));
+      !rx || ['op', 'err', 'actor', 'ip', 'bucket', 'key', 'ua'].some((f) => s.dict[f][i] !== 0 && rx.test(s.strings[f][s.dict[f][i]])) || (s.rid(i) !== '' && rx.test(s.rid(i)));
     const facetOk = (f, i) => {
       const l = label(f, i);
       const inc = st.inc[f] ?? [];
@@ -155,22 +159,24 @@ test('search indexes extend as rows arrive (a search typed during a load)', () =
   // More rows, with new key strings and new request IDs.
   const n = 2000;
   const DF = M.DICT_FIELDS;
-  const b = { n, time: new Float64Array(n).fill(1.7e12), src: new Uint8Array(n), act: new Uint8Array(n).fill(2), status: new Uint16Array(n).fill(200), bytes: new Float64Array(n), cte: new Uint8Array(n), dict: {}, dictAdds: {}, rid: [], file: new Uint32Array(n), off: new Float64Array(n), len: new Uint32Array(n), sub: new Uint32Array(n) };
+  const b = { n, time: new Float64Array(n).fill(1.7e12), src: new Uint8Array(n), act: new Uint8Array(n).fill(2), status: new Uint16Array(n).fill(200), bytes: new Float64Array(n), cte: new Uint8Array(n), dict: {}, dictAdds: {}, file: new Uint32Array(n), off: new Float64Array(n), len: new Uint32Array(n), sub: new Uint32Array(n) };
   for (const f of DF) {
     b.dict[f] = new Uint32Array(n);
     b.dictAdds[f] = [];
   }
   const k0 = s.strings.key.length;
   b.dictAdds.key = ['new-key-4', 'other'];
+  const rids = [];
   for (let i = 0; i < n; i++) {
     b.dict.key[i] = k0 + (i % 2);
-    b.rid.push(i % 3 === 0 ? `KEY-4-RID${i}` : `X${i}`);
+    rids.push(i % 3 === 0 ? `KEY-4-RID${i}` : `X${i}`);
   }
+  b.ridBytes = new TextEncoder().encode(rids.map((r) => r + '\n').join(''));
   s.append(b);
   const after = q.run(st).count;
   let want = 0;
   for (let i = 0; i < s.n; i++) {
-    const hit = DF.some((f) => s.dict[f][i] !== 0 && s.strings[f][s.dict[f][i]].toLowerCase().includes('key-4')) || s.rid[i].toLowerCase().includes('key-4');
+    const hit = DF.some((f) => s.dict[f][i] !== 0 && s.strings[f][s.dict[f][i]].toLowerCase().includes('key-4')) || s.rid(i).toLowerCase().includes('key-4');
     if (hit) want++;
   }
   assert.ok(after > before);

@@ -15,8 +15,10 @@ export function computeCoverage(s: Store, ops: OpInfo[]): Coverage {
   for (const o of ops) if (!opInfo.has(o.operation)) opInfo.set(o.operation, o);
   const seen = new Map<string, number>(); // request ID -> 1 SAL, 2 CloudTrail, 3 both
   let unjoinable = 0;
+  // Request IDs as strings only for this computation (the store keeps them as bytes).
+  const rids = s.ridText(0, s.n).split('\n');
   for (let i = 0; i < s.n; i++) {
-    const rid = s.rid[i];
+    const rid = rids[i];
     if (rid === '') {
       unjoinable++;
       continue;
@@ -26,7 +28,7 @@ export function computeCoverage(s: Store, ops: OpInfo[]): Coverage {
   const rows = new Map<string, CoverageRow & { why: Map<string, number> }>();
   const opNames = s.strings.op;
   for (let i = 0; i < s.n; i++) {
-    const rid = s.rid[i];
+    const rid = rids[i];
     if (rid === '') continue;
     const op = opNames[s.dict.op[i]] || '(none)';
     let r = rows.get(op);
@@ -67,6 +69,6 @@ export function computeCoverage(s: Store, ops: OpInfo[]): Coverage {
 export function rowsOfRequest(s: Store, rid: string): { sal: number[]; cloudtrail: number[] } {
   const sal: number[] = [];
   const cloudtrail: number[] = [];
-  for (let i = 0; i < s.n; i++) if (s.rid[i] === rid) (s.src[i] === 0 ? sal : cloudtrail).push(i);
+  for (const i of s.rowsWithRid(rid)) (s.src[i] === 0 ? sal : cloudtrail).push(i);
   return { sal, cloudtrail };
 }

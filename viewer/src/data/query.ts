@@ -138,6 +138,38 @@ class Joined {
     return this;
   }
 
+  /** The index of the store's request IDs (already newline-separated bytes: no copy per row). */
+  ofRid(s: Store, count: number): this {
+    if (count === this.count) return this;
+    const from = count > this.count && this.count >= 0 ? this.count : 0;
+    const part = s.ridText(from, count).toLowerCase();
+    this.text = from > 0 ? this.text + part : part;
+    this.starts = s.ridStart;
+    this.count = count;
+    return this;
+  }
+
+  /** Mark rows whose string a regular expression matches (run over the joined text, 'm' mode). */
+  markRegex(rx: RegExp, hit: Uint8Array, from: number) {
+    const g = new RegExp(rx.source, 'gim');
+    const { text, starts } = this;
+    g.lastIndex = starts[from];
+    for (;;) {
+      const m = g.exec(text);
+      if (!m) return;
+      if (m[0].length === 0) g.lastIndex++;
+      let lo = from;
+      let hi = this.count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= m.index) lo = mid;
+        else hi = mid - 1;
+      }
+      if (starts[lo + 1] - 1 > starts[lo]) hit[lo] = 1; // not an absent (empty) ID
+      if (g.lastIndex >= text.length) return;
+    }
+  }
+
   /** Mark (hit[i] = 1) every string that contains q (lowercase). */
   mark(q: string, hit: Uint8Array) {
     hit.fill(0, 0, this.count);
@@ -184,7 +216,7 @@ class SearchCache {
     }
     const j = this.joined.rid;
     if (j.count !== s.n) {
-      j.of(s.rid, Math.min(s.n, Math.max(j.count, 0) + 200_000));
+      j.ofRid(s, Math.min(s.n, Math.max(j.count, 0) + 200_000));
       return false;
     }
     return true;
@@ -215,8 +247,12 @@ class SearchCache {
     }
     this.ridHit = grow(this.ridHit, s.n);
     if (this.ridDone !== s.n) {
-      if (literal !== null) this.joined.rid.of(s.rid, s.n).mark(literal, this.ridHit);
-      else for (let i = this.ridDone; i < s.n; i++) this.ridHit[i] = s.rid[i] !== '' && rx.test(s.rid[i]) ? 1 : 0;
+      const j = this.joined.rid.ofRid(s, s.n);
+      if (literal !== null) j.mark(literal, this.ridHit);
+      else {
+        this.ridHit.fill(0, this.ridDone, s.n);
+        j.markRegex(rx, this.ridHit, this.ridDone);
+      }
       this.ridDone = s.n;
     }
     this.rowHit = grow(this.rowHit, s.n);

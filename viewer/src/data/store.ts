@@ -1,6 +1,6 @@
 // The page's copy of the loaded rows: compact typed columns (about 70 bytes a row plus the
 // request ID), dictionary strings, error records. No per-event objects.
-import { DICT_FIELDS, type DictField, type ErrorRow, type FileInfo, type RowBatch } from '../protocol';
+import { DICT_FIELDS, safeRid, type DictField, type ErrorRow, type FileInfo, type RowBatch } from '../protocol';
 
 type Num = Float64Array | Uint8Array | Uint16Array | Uint32Array;
 
@@ -22,7 +22,9 @@ export class Store {
   dict = Object.fromEntries(DICT_FIELDS.map((f) => [f, new Uint32Array(0)])) as Record<DictField, Uint32Array>;
   /** Dictionary strings by id (id 0: ''). */
   strings = Object.fromEntries(DICT_FIELDS.map((f) => [f, ['']])) as Record<DictField, string[]>;
-  rid: string[] = [];
+  /** Request IDs: ASCII bytes, each followed by '\n'; row i's runs from ridStart[i] to ridStart[i + 1] - 1. */
+  ridBuf = new Uint8Array(0);
+  ridStart = new Uint32Array(1);
   file = new Uint32Array(0);
   off = new Float64Array(0);
   len = new Uint32Array(0);
@@ -59,6 +61,7 @@ export class Store {
     this.off = grow(this.off, n, cap);
     this.len = grow(this.len, n, cap);
     this.sub = grow(this.sub, n, cap);
+    this.ridStart = grow(this.ridStart, n + 1, cap + 1);
     this.cap = cap;
   }
 
@@ -76,7 +79,17 @@ export class Store {
     this.bytes.set(b.bytes, n);
     this.cte.set(b.cte, n);
     for (const f of DICT_FIELDS) this.dict[f].set(b.dict[f], n);
-    for (const r of b.rid) this.rid.push(r);
+    // Request IDs: append the bytes, record where each row's starts.
+    const rb = b.ridBytes;
+    const at = this.ridStart[n];
+    if (at + rb.length > this.ridBuf.length) {
+      const nb = new Uint8Array(Math.max(at + rb.length, this.ridBuf.length * 2, 1 << 20));
+      nb.set(this.ridBuf.subarray(0, at));
+      this.ridBuf = nb;
+    }
+    this.ridBuf.set(rb, at);
+    let row = n;
+    for (let i = 0; i < rb.length; i++) if (rb[i] === 0x0a) this.ridStart[++row] = at + i + 1;
     this.file.set(b.file, n);
     this.off.set(b.off, n);
     this.len.set(b.len, n);
@@ -95,14 +108,46 @@ export class Store {
     this.version++;
   }
 
+  /** Row i's request ID ('' when absent). */
+  rid(i: number): string {
+    const a = this.ridStart[i];
+    const b = this.ridStart[i + 1] - 1;
+    return b > a ? String.fromCharCode.apply(null, this.ridBuf.subarray(a, b) as unknown as number[]) : '';
+  }
+
+  /** The request IDs of rows [0, to) as one string, each followed by '\n' (positions = ridStart). */
+  ridText(from: number, to: number): string {
+    const a = this.ridStart[from];
+    const b = this.ridStart[to];
+    let out = '';
+    for (let p = a; p < b; p += 65536) out += String.fromCharCode.apply(null, this.ridBuf.subarray(p, Math.min(b, p + 65536)) as unknown as number[]);
+    return out;
+  }
+
+  /** Rows whose request ID is exactly `rid`. */
+  rowsWithRid(rid: string): number[] {
+    const out: number[] = [];
+    if (rid === '') return out;
+    rid = safeRid(rid);
+    const len = rid.length;
+    const bytes = Uint8Array.from(rid, (c) => c.charCodeAt(0));
+    const buf = this.ridBuf;
+    const st = this.ridStart;
+    outer: for (let i = 0; i < this.n; i++) {
+      const a = st[i];
+      if (st[i + 1] - 1 - a !== len) continue;
+      for (let k = 0; k < len; k++) if (buf[a + k] !== bytes[k]) continue outer;
+      out.push(i);
+    }
+    return out;
+  }
+
   fileName(row: number): string {
     return this.files[this.file[row]]?.name ?? '';
   }
 
   /** Approximate bytes held by the columns (for the status line). */
   columnBytes(): number {
-    let b = this.cap * (8 + 1 + 1 + 2 + 8 + 1 + 4 + 8 + 4 + 4 + 4 * DICT_FIELDS.length);
-    for (const r of this.rid) b += r.length + 16;
-    return b;
+    return this.cap * (8 + 1 + 1 + 2 + 8 + 1 + 4 + 8 + 4 + 4 + 4 + 4 * DICT_FIELDS.length) + this.ridBuf.length;
   }
 }

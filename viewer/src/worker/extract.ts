@@ -1,7 +1,7 @@
 // Turn parsed OCSF events into compact columns. The only place that knows which event fields the
 // table, facets and histogram need (DESIGN.md: what a `project` entry point would return).
 import type { OcsfApiActivity } from '../engine/s3norm';
-import { DICT_FIELDS, type DictField, type RowBatch } from '../protocol';
+import { DICT_FIELDS, safeRid, type DictField, type RowBatch } from '../protocol';
 
 class Dict {
   map = new Map<string, number>([['', 0]]);
@@ -35,7 +35,8 @@ export class ColumnBuilder {
   private bytes!: Float64Array;
   private cte!: Uint8Array;
   private dict!: Record<DictField, Uint32Array>;
-  private rid: string[] = [];
+  private rid = new Uint8Array(1 << 16);
+  private ridLen = 0;
   private file!: Uint32Array;
   private off!: Float64Array;
   private len!: Uint32Array;
@@ -92,11 +93,22 @@ export class ColumnBuilder {
     this.dict.bucket[i] = d.bucket.id(bucket);
     this.dict.key[i] = d.key.id(key);
     this.dict.ua[i] = d.ua.id(e.http_request?.user_agent);
-    this.rid.push(e.api.request?.uid ?? '');
+    this.pushRid(e.api.request?.uid ?? '');
     this.file[i] = file;
     this.off[i] = off;
     this.len[i] = len;
     this.sub[i] = sub;
+  }
+
+  private pushRid(rid: string) {
+    const safe = safeRid(rid);
+    if (this.ridLen + safe.length + 1 > this.rid.length) {
+      const b = new Uint8Array(Math.max(this.rid.length * 2, this.ridLen + safe.length + 1));
+      b.set(this.rid.subarray(0, this.ridLen));
+      this.rid = b;
+    }
+    for (let i = 0; i < safe.length; i++) this.rid[this.ridLen++] = safe.charCodeAt(i);
+    this.rid[this.ridLen++] = 0x0a;
   }
 
   /** The rows so far as a batch (typed arrays cut to size, to be transferred), and a fresh start. */
@@ -113,15 +125,15 @@ export class ColumnBuilder {
       cte: cut(this.cte),
       dict: Object.fromEntries(DICT_FIELDS.map((f) => [f, cut(this.dict[f])])) as Record<DictField, Uint32Array>,
       dictAdds: Object.fromEntries(DICT_FIELDS.map((f) => [f, this.dicts[f].take()])) as Record<DictField, string[]>,
-      rid: this.rid,
+      ridBytes: this.rid.slice(0, this.ridLen),
       file: cut(this.file),
       off: cut(this.off),
       len: cut(this.len),
       sub: cut(this.sub),
     };
-    this.rid = [];
+    this.ridLen = 0;
     this.n = 0;
-    const transfer = [batch.time, batch.src, batch.act, batch.status, batch.bytes, batch.cte, batch.file, batch.off, batch.len, batch.sub, ...Object.values(batch.dict)].map(
+    const transfer = [batch.ridBytes, batch.time, batch.src, batch.act, batch.status, batch.bytes, batch.cte, batch.file, batch.off, batch.len, batch.sub, ...Object.values(batch.dict)].map(
       (a) => a.buffer as ArrayBuffer,
     );
     return { batch, transfer };
