@@ -84,6 +84,13 @@ test('hostile log content renders inertly', { timeout: 240000 }, async () => {
     await page.getByTestId('coverage').waitFor();
     await page.getByTestId('tab-events').click();
 
+    // A hostile request ID is kept escaped (no control characters, no line breaks) and searchable.
+    await search(page, 'onerror=alert(19)');
+    await page.waitForFunction(() => document.querySelector('[data-testid=shown-count]').dataset.value === '1');
+    await page.locator('[data-testid=row]:not([hidden])').first().click();
+    await page.waitForSelector('[data-testid=raw-record]');
+    assert.ok((await page.getByTestId('raw-record').textContent()).includes('<img src=x onerror=alert(19)>⟨U+202E⟩'));
+
     // Same request from both sides (XSS0000000000001 is in both files).
     await search(page, 'XSS0000000000001');
     await page.waitForFunction(() => document.querySelector('[data-testid=shown-count]').dataset.value === '2');
