@@ -386,6 +386,7 @@ export class QueryEngine {
   private mask = new Uint8Array(0);
   private fails = new Uint8Array(0);
   private viewBuf = new Uint32Array(0);
+  private prev: { key: string; n: number; count: number; unsorted: boolean } | null = null;
   private which = new Uint8Array(0);
   private counts = new Map<FacetField, Uint32Array>();
 
@@ -410,7 +411,18 @@ export class QueryEngine {
     const t = performance.now();
     const s = this.s;
     const n = s.n;
-    if (this.mask.length < n) this.mask = new Uint8Array(Math.max(n, this.mask.length * 2));
+    // While a load adds rows and the filter stays the same, only the new rows are evaluated: the
+    // counts, match mask and (load-order) view of the last run are extended.
+    const key = JSON.stringify([st.inc, st.exc, st.t0, st.t1, st.q, st.re]);
+    const prev = this.prev;
+    const start = !allowSort && prev && prev.key === key && prev.unsorted && prev.n <= n ? prev.n : 0;
+    const keep = <T extends Uint8Array | Uint32Array>(a: T, size: number): T => {
+      if (a.length >= size) return a;
+      const b = new (a.constructor as { new (n: number): T })(Math.max(size, a.length * 2));
+      if (start > 0) b.set(a as never);
+      return b;
+    };
+    this.mask = keep(this.mask, n);
     const mask = this.mask;
 
     // Facets: per facet its codes, counts, and the include/exclude lookup table when filtered.
@@ -418,9 +430,11 @@ export class QueryEngine {
     const counts = FACETS.map((f, k) => {
       let c = this.counts.get(f);
       if (!c || c.length < cols[k].size) {
-        c = new Uint32Array(cols[k].size);
+        const grown = new Uint32Array(cols[k].size);
+        if (c && start > 0) grown.set(c);
+        c = grown;
         this.counts.set(f, c);
-      } else c.fill(0);
+      } else if (start === 0) c.fill(0);
       return c;
     });
     const active: number[] = [];
@@ -460,20 +474,18 @@ export class QueryEngine {
 
     // Pass 1, column by column (each loop reads one array: fast and monomorphic): how many
     // filters each row fails, and which facet when it fails one.
-    if (this.fails.length < n) {
-      this.fails = new Uint8Array(Math.max(n, this.fails.length * 2));
-      this.which = new Uint8Array(this.fails.length);
-    }
+    this.fails = keep(this.fails, n);
+    this.which = keep(this.which, n);
     const fails = this.fails;
     const which = this.which;
-    fails.fill(0, 0, n);
+    fails.fill(0, start, n);
     active.forEach((k, a) => {
       const bad = new Uint8Array(luts[a].length);
       for (let c = 0; c < bad.length; c++) bad[c] = luts[a][c] === 2 || (hasInc[a] && luts[a][c] !== 1) ? 1 : 0;
-      markFails(cols[k].codes as Codes, bad, n, fails, which, k);
+      markFails(cols[k].codes as Codes, bad, start, n, fails, which, k);
     });
     if (useTime) {
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < n; i++) {
         const x = time[i];
         if (!(x >= t0 && x < t1)) {
           fails[i]++;
@@ -482,7 +494,7 @@ export class QueryEngine {
       }
     }
     if (hits !== null) {
-      for (let i = 0; i < n; i++) {
+      for (let i = start; i < n; i++) {
         if (hits[i] === 0) {
           fails[i]++;
           which[i] = 255;
@@ -498,8 +510,8 @@ export class QueryEngine {
     const status = s.status;
     const cte = s.cte;
     const { op, err, actor, ip, bucket } = s.dict;
-    let count = 0;
-    for (let i = 0; i < n; i++) {
+    let count = start > 0 ? prev!.count : 0;
+    for (let i = start; i < n; i++) {
       const f = fails[i];
       if (f === 0) {
         mask[i] = 1;
@@ -513,9 +525,6 @@ export class QueryEngine {
         c6[ip[i]]++;
         c7[bucket[i]]++;
         c8[cte[i]]++;
-        let b = Math.floor((time[i] - t0) / binW);
-        if (b >= HIST_BINS) b = HIST_BINS - 1;
-        if (b >= 0) bins[b]++;
       } else {
         mask[i] = 0;
         if (f === 1) {
@@ -534,13 +543,25 @@ export class QueryEngine {
       }
     }
 
+    // The histogram: over every matching row (its range may have grown with the new rows).
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) continue;
+      let b = Math.floor((time[i] - t0) / binW);
+      if (b >= HIST_BINS) b = HIST_BINS - 1;
+      if (b >= 0) bins[b]++;
+    }
+
     // The view, in sort order. Sorting a growing table would redo the sort on every batch, so
     // during a load of many rows the view stays in load order.
-    // One buffer, reused: a new result replaces the last one wholesale.
-    if (this.viewBuf.length < count) this.viewBuf = new Uint32Array(Math.max(n, count));
+    // One buffer, reused: a new result replaces the last one wholesale (or extends it).
+    this.viewBuf = keep(this.viewBuf, count);
     const view = this.viewBuf.subarray(0, count);
     let unsorted = false;
-    if (st.sort === 'time' && !st.desc && isAscending(s)) {
+    if (start > 0) {
+      unsorted = true;
+      let j = prev!.count;
+      for (let i = start; i < n; i++) if (mask[i]) view[j++] = i;
+    } else if (st.sort === 'time' && !st.desc && isAscending(s)) {
       let j = 0;
       for (let i = 0; i < n; i++) if (mask[i]) view[j++] = i;
     } else if (!allowSort) {
@@ -557,6 +578,7 @@ export class QueryEngine {
       }
     }
     const facets = Object.fromEntries(FACETS.map((f, k) => [f, counts[k]])) as Record<FacetField, Uint32Array>;
+    this.prev = { key, n, count, unsorted };
     return { view, count, facets, hist: { t0, t1, bins }, searchError, unsorted, ms: performance.now() - t };
   }
 }
@@ -564,19 +586,19 @@ export class QueryEngine {
 type Codes = Uint8Array | Uint16Array | Uint32Array;
 
 // One copy of the marking loop per array type, so each stays monomorphic.
-function markFails8(codes: Uint8Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
-  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+function markFails8(codes: Uint8Array, bad: Uint8Array, from: number, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = from; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
 }
-function markFails16(codes: Uint16Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
-  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+function markFails16(codes: Uint16Array, bad: Uint8Array, from: number, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = from; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
 }
-function markFails32(codes: Uint32Array, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
-  for (let i = 0; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
+function markFails32(codes: Uint32Array, bad: Uint8Array, from: number, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  for (let i = from; i < n; i++) if (bad[codes[i]]) (fails[i]++, (which[i] = k));
 }
-function markFails(codes: Codes, bad: Uint8Array, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
-  if (codes instanceof Uint8Array) markFails8(codes, bad, n, fails, which, k);
-  else if (codes instanceof Uint16Array) markFails16(codes, bad, n, fails, which, k);
-  else markFails32(codes, bad, n, fails, which, k);
+function markFails(codes: Codes, bad: Uint8Array, from: number, n: number, fails: Uint8Array, which: Uint8Array, k: number) {
+  if (codes instanceof Uint8Array) markFails8(codes, bad, from, n, fails, which, k);
+  else if (codes instanceof Uint16Array) markFails16(codes, bad, from, n, fails, which, k);
+  else markFails32(codes, bad, from, n, fails, which, k);
 }
 
 const ascCache = new WeakMap<Store, { v: number; asc: boolean }>();
