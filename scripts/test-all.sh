@@ -6,6 +6,8 @@
 #   3. scripts/build-wasm.sh the nodejs and web packages and the zero-import raw module
 #   4. npm test (js-harness) the packed npm package from CJS/ESM, parity with the native CLI,
 #                            the raw module under Node and Wasmtime, garbage, headless Chromium
+#   5. viewer                npm ci (when its lockfile changed), build, and its Playwright tests
+#                            in headless Chromium (counts vs the CLI, facets, XSS corpus, network)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,3 +43,7 @@ scripts/build-wasm.sh
 
 step "js-harness"
 (cd js-harness && npm test)
+
+step "viewer (in-browser log viewer on the npm package)"
+scripts/viewer.sh --build-only --rebuild
+(cd viewer && npm test)

@@ -1,0 +1,427 @@
+/// <reference lib="webworker" />
+// The parse worker: reads files (gzip through DecompressionStream), cuts them into batches of
+// whole lines, normalizes each batch with the s3norm package, and sends compact columns to the
+// page. It keeps the File objects (not their contents), so one row's raw line and full OCSF event
+// are recomputed on demand from the row's (file, byte offset, length, ordinal).
+import { engineVersion, initEngine, normalizeText, operationTable, transformText } from '../engine/s3norm';
+import type { ErrorRow, FileInfo, FromWorker, LoadItem, Progress, ToWorker } from '../protocol';
+import { consume, statsOf, type EventSink, type WorkItem } from './pipeline';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const BATCH_BYTES = 1 << 18; // lines are normalized 256 KiB at a time (smaller: more calls; larger: more heap)
+const DOC_LIMIT = 256 << 20; // a JSON document larger than this is refused here, as the ABI would
+const SENTINEL = '-\n'; // a first line that is not JSON keeps the module in line-by-line mode
+
+interface Entry {
+  id: number;
+  name: string;
+  blob: Blob;
+  gz: boolean;
+  /** 'lines' (SAL, NDJSON) or 'doc' (one JSON document); decided from the first line. */
+  shape?: 'lines' | 'doc';
+}
+
+const entries: Entry[] = [];
+let cancelled = false;
+let busy = Promise.resolve();
+
+function post(m: FromWorker, transfer: Transferable[] = []) {
+  self.postMessage(m, transfer);
+}
+
+// ---- reading ----------------------------------------------------------------------------------
+
+async function isGzip(blob: Blob): Promise<boolean> {
+  const head = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
+  return head.length === 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** The file's (decompressed) bytes as a stream of chunks; `onRead` counts the bytes read. */
+async function* chunks(e: Entry, onRead: (n: number) => void = () => {}): AsyncGenerator<Uint8Array> {
+  let stream: ReadableStream<Uint8Array> = e.blob.stream().pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(c, ctl) {
+        onRead(c.byteLength);
+        ctl.enqueue(c);
+      },
+    }),
+  );
+  if (e.gz) stream = stream.pipeThrough(new DecompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (value.byteLength) yield value;
+  }
+}
+
+/** A growable byte buffer. */
+class Bytes {
+  buf = new Uint8Array(BATCH_BYTES * 2);
+  len = 0;
+  push(c: Uint8Array) {
+    if (this.len + c.length > this.buf.length) {
+      const b = new Uint8Array(Math.max(this.buf.length * 2, this.len + c.length));
+      b.set(this.buf.subarray(0, this.len));
+      this.buf = b;
+    }
+    this.buf.set(c, this.len);
+    this.len += c.length;
+  }
+  /** Drop the first n bytes. */
+  shift(n: number) {
+    this.buf.copyWithin(0, n, this.len);
+    this.len -= n;
+  }
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+const isWs = (b: number) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0c || b === 0x0d;
+const hasBom = (b: Uint8Array) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const lossyDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * The module's own shape rule (docs/abi.md; Normalizer::shape): a text starting with `[` is a
+ * document; with `{`, NDJSON when the first line is a whole JSON value, else a document; anything
+ * else is lines. `undefined`: the first line is not complete yet.
+ */
+function shapeOf(b: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
+  let i = hasBom(b) ? 3 : 0;
+  while (i < b.length && isWs(b[i])) i++;
+  if (i === b.length) return eof ? 'lines' : undefined;
+  if (b[i] === 0x5b) return 'doc';
+  if (b[i] !== 0x7b) return 'lines';
+  const nl = b.indexOf(0x0a, i);
+  if (nl < 0) return eof ? 'doc' : undefined;
+  try {
+    JSON.parse(strictDecoder.decode(b.subarray(i, nl)));
+    return 'lines';
+  } catch {
+    return 'doc';
+  }
+}
+
+// ---- normalizing ------------------------------------------------------------------------------
+
+/** Where the parse worker's work goes: items in file order, and counts for the progress bar. */
+interface Sink {
+  item(it: WorkItem): void;
+  units(n: number): void;
+  counts(events: number, errors: number, skipped: number): void;
+}
+
+/** Normalize one line as the CLI's streaming reader would (line semantics, whatever it starts with). */
+function normalizeLine(text: string, name: string, raw = false) {
+  const r = normalizeText(SENTINEL + text, name, raw);
+  r.errors = r.errors.filter((x) => x.line !== 1);
+  return r;
+}
+
+function ownError(sink: Sink, row: ErrorRow) {
+  sink.counts(0, 1, 0);
+  sink.item({ k: 'error', row });
+}
+
+/**
+ * One batch of whole lines: `bytes` starts at byte `base` of the file and at line `firstLine`.
+ * Fast path: the whole batch in one call, answered as JSON text (parsed by the columns worker);
+ * every non-blank line must have given one event or one error record, read from the counts at
+ * the response's end. When that does not hold (a skipped record, a line holding several records,
+ * bytes that are not UTF-8), each line is normalized on its own.
+ */
+function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number, sink: Sink) {
+  const startsA: number[] = [];
+  const endsA: number[] = [];
+  let s = 0;
+  for (;;) {
+    const nl = bytes.indexOf(0x0a, s);
+    const end = nl < 0 ? bytes.length : nl;
+    if (nl >= 0 || s < bytes.length) {
+      startsA.push(s);
+      endsA.push(end > s && bytes[end - 1] === 0x0d ? end - 1 : end);
+    }
+    if (nl < 0) break;
+    s = nl + 1;
+  }
+  const starts = Uint32Array.from(startsA);
+  const ends = Uint32Array.from(endsA);
+  const unit = new Uint8Array(starts.length);
+  let units = 0;
+  for (let k = 0; k < starts.length; k++) {
+    for (let i = starts[k]; i < ends[k]; i++) {
+      if (!isWs(bytes[i])) {
+        unit[k] = 1;
+        units++;
+        break;
+      }
+    }
+  }
+  sink.units(units);
+  if (units === 0) return;
+
+  let text: string | undefined;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) {
+    const response = transformText(SENTINEL + text, e.name);
+    const st = statsOf(response);
+    // One error is the sentinel's.
+    if (st.skipped === 0 && st.events + st.errors - 1 === units) {
+      sink.counts(st.events, st.errors - 1, 0);
+      sink.item({ k: 'lines', text: response, file: e.id, name: e.name, base, firstLine, starts, ends, unit });
+      return;
+    }
+  }
+  // Line by line.
+  for (let k = 0; k < starts.length; k++) {
+    if (!unit[k]) continue;
+    const lineBytes = bytes.subarray(starts[k], ends[k]);
+    let line: string;
+    try {
+      line = strictDecoder.decode(lineBytes);
+    } catch {
+      // The CLI reads bytes and refuses such a line the same way (a JS string cannot hold it).
+      ownError(sink, { file: e.name, kind: 'invalid_utf8', message: 'line is not UTF-8', line: firstLine + k, input: lossyDecoder.decode(lineBytes) });
+      continue;
+    }
+    const response = transformText(SENTINEL + line, e.name);
+    const st = statsOf(response);
+    sink.counts(st.events, st.errors - 1, st.skipped);
+    sink.item({ k: 'line', text: response, file: e.id, name: e.name, off: base + starts[k], len: ends[k] - starts[k], line: firstLine + k });
+  }
+}
+
+function docBatch(e: Entry, bytes: Uint8Array, sink: Sink) {
+  sink.units(1);
+  let text: string;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    ownError(sink, { file: e.name, kind: 'invalid_utf8', message: 'JSON document is not UTF-8', input: lossyDecoder.decode(bytes.subarray(0, 65536)), truncated: bytes.length > 65536 });
+    return;
+  }
+  if (bytes.length > DOC_LIMIT) {
+    ownError(sink, { file: e.name, kind: 'too_large', message: `JSON document of ${bytes.length} bytes is over the limit`, input: text.slice(0, 65536), truncated: true });
+    return;
+  }
+  const response = transformText(text, e.name);
+  const st = statsOf(response);
+  sink.counts(st.events, st.errors, st.skipped);
+  sink.item({ k: 'doc', text: response, file: e.id, name: e.name, len: bytes.length });
+}
+
+/** Read one file through `sink`, batch by batch. */
+async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, between: () => Promise<void>) {
+  const acc = new Bytes();
+  let base = 0; // byte offset of acc[0] in the decompressed file
+  let line = 1; // line number of acc[0]
+  let first = true;
+  const flushLines = (upto: number) => {
+    let b = acc.view().subarray(0, upto);
+    let skip = 0;
+    if (first && hasBom(b)) {
+      skip = 3;
+      b = b.subarray(3);
+    }
+    first = false;
+    linesBatch(e, b, base + skip, line, sink);
+    let nls = 0;
+    for (let i = 0; i < b.length; i++) if (b[i] === 0x0a) nls++;
+    line += nls;
+    base += upto;
+    acc.shift(upto);
+  };
+  try {
+    for await (const c of chunks(e, onRead)) {
+      acc.push(c);
+      if (e.shape === undefined) e.shape = shapeOf(acc.view(), false);
+      if (e.shape === 'lines' && acc.len >= BATCH_BYTES) {
+        const last = acc.view().lastIndexOf(0x0a);
+        if (last >= 0) {
+          flushLines(last + 1);
+          await between();
+          if (cancelled) return;
+        }
+      }
+    }
+  } catch (err) {
+    ownError(sink, { file: e.name, kind: 'unreadable', message: `could not read the file: ${err instanceof Error ? err.message : String(err)}`, input: '' });
+    if (acc.len === 0) return;
+  }
+  if (e.shape === undefined) e.shape = shapeOf(acc.view(), true);
+  if (e.shape === 'doc') docBatch(e, acc.view(), sink);
+  else if (acc.len > 0) flushLines(acc.len);
+}
+
+// ---- load -------------------------------------------------------------------------------------
+
+// The columns worker's end of the channel (the page sends it at start). Items in flight are
+// bounded: the parse worker waits when the columns worker is this many behind.
+let columns: MessagePort | undefined;
+const MAX_IN_FLIGHT = 6;
+let inFlight = 0;
+let drained: (() => void) | undefined;
+
+function toColumns(it: WorkItem) {
+  const transfer = it.k === 'lines' ? [it.starts.buffer, it.ends.buffer, it.unit.buffer] : [];
+  inFlight++;
+  columns!.postMessage(it, transfer as Transferable[]);
+}
+
+async function load(items: LoadItem[]) {
+  cancelled = false;
+  const added: Entry[] = [];
+  for (const it of items) {
+    const blob = it.file ?? new Blob([it.text ?? '']);
+    const e: Entry = { id: entries.length, name: it.name, blob, gz: await isGzip(blob) };
+    entries.push(e);
+    added.push(e);
+  }
+  post({ t: 'files', files: added.map((e): FileInfo => ({ id: e.id, name: e.name, size: e.blob.size, gz: e.gz })) });
+
+  const t0 = performance.now();
+  const p: Progress = { bytesDone: 0, bytesTotal: added.reduce((a, e) => a + e.blob.size, 0), lines: 0, events: 0, errors: 0, skipped: 0, elapsedMs: 0, file: '' };
+  let lastPost = 0;
+  const progress = (force: boolean) => {
+    const now = performance.now();
+    if (!force && now - lastPost < 200) return;
+    lastPost = now;
+    p.elapsedMs = now - t0;
+    post({ t: 'progress', p: { ...p } });
+  };
+  const sink: Sink = {
+    item: toColumns,
+    units(n) {
+      p.lines += n;
+    },
+    counts(events, errors, skipped) {
+      p.events += events;
+      p.errors += errors;
+      p.skipped += skipped;
+    },
+  };
+  // Between batches: wait while the columns worker is behind, and yield to the event loop so
+  // detail requests and cancel are answered mid-load.
+  const between = async () => {
+    progress(false);
+    while (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((r) => (drained = r));
+    await new Promise<void>((r) => setTimeout(r, 0));
+  };
+  for (const e of added) {
+    if (cancelled) break;
+    p.file = e.name;
+    await processEntry(e, sink, (n) => (p.bytesDone += n), between);
+    progress(true);
+  }
+  p.elapsedMs = performance.now() - t0;
+  progress(true);
+  toColumns({ k: 'end', p: { ...p }, cancelled });
+}
+
+// ---- one row, on demand -----------------------------------------------------------------------
+
+async function bytesOf(e: Entry, off: number, len: number): Promise<Uint8Array> {
+  if (!e.gz) return new Uint8Array(await e.blob.slice(off, off + len).arrayBuffer());
+  // gzip cannot be entered in the middle: decompress from the start up to the range.
+  const out = new Uint8Array(len);
+  let pos = 0;
+  for await (const c of chunks(e)) {
+    const a = Math.max(off - pos, 0);
+    const b = Math.min(off + len - pos, c.length);
+    if (b > a) out.set(c.subarray(a, b), pos + a - off);
+    pos += c.length;
+    if (pos >= off + len) break;
+  }
+  return out;
+}
+
+async function detail(m: Extract<ToWorker, { t: 'detail' }>) {
+  const e = entries[m.file];
+  try {
+    if (!e) throw new Error(`no file ${m.file}`);
+    const bytes = await bytesOf(e, m.off, m.len);
+    const text = lossyDecoder.decode(bytes);
+    const r = e.shape === 'doc' ? normalizeText(text, e.name, true) : normalizeLine(text, e.name, true);
+    const ev = r.events[m.sub];
+    if (!ev) throw new Error('the record no longer gives this event (was the file changed on disk?)');
+    const raw = e.shape === 'doc' ? (ev.raw_data ?? '') : text;
+    delete ev.raw_data;
+    const kind = ev.metadata.product.name === 'Amazon S3' ? 'sal' : 'cloudtrail';
+    post({ t: 'detail', id: m.id, ok: true, kind, raw, event: JSON.stringify(ev) });
+  } catch (err) {
+    post({ t: 'detail', id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+// ---- export -----------------------------------------------------------------------------------
+
+/** The events of the rows set in `mask` (row ids in load order), as NDJSON, re-normalized. */
+async function exportRows(id: number, mask: Uint8Array) {
+  const parts: BlobPart[] = [];
+  let chunk: string[] = [];
+  let size = 0;
+  let row = 0;
+  let count = 0;
+  const events: EventSink = {
+    event(ev) {
+      if (mask[row++]) {
+        const s = JSON.stringify(ev);
+        chunk.push(s, '\n');
+        size += s.length;
+        count++;
+        if (size > 8 << 20) {
+          parts.push(new Blob(chunk));
+          chunk = [];
+          size = 0;
+        }
+      }
+    },
+    error() {},
+  };
+  const sink: Sink = { item: (it) => consume(it, events), units() {}, counts() {} };
+  for (const e of entries) await processEntry(e, sink, () => {}, () => Promise.resolve());
+  parts.push(new Blob(chunk));
+  post({ t: 'export', id, blob: new Blob(parts, { type: 'application/x-ndjson' }), count });
+}
+
+// ---- messages ---------------------------------------------------------------------------------
+
+self.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const m = ev.data;
+  if (m.t === 'port') {
+    columns = m.port;
+    columns.onmessage = () => {
+      inFlight--;
+      if (inFlight < MAX_IN_FLIGHT && drained) {
+        const d = drained;
+        drained = undefined;
+        d();
+      }
+    };
+    return;
+  }
+  if (m.t === 'cancel') {
+    cancelled = true;
+    return;
+  }
+  if (m.t === 'detail') {
+    // Answered between load batches: a click during a long load is not kept waiting.
+    void detail(m);
+    return;
+  }
+  // Loads and exports run one at a time, in order.
+  busy = busy.then(() => (m.t === 'load' ? load(m.items) : exportRows(m.id, m.mask))).catch((err) => post({ t: 'fatal', message: String(err && err.stack ? err.stack : err) }));
+};
+
+initEngine().then(
+  () =>
+    post({ t: 'ready', ...engineVersion(), ops: operationTable().map((o) => ({ operation: o.operation, in_sal: o.in_sal, cloudtrail: o.cloudtrail })) }),
+  (err) => post({ t: 'fatal', message: `could not start the s3norm module: ${err}` }),
+);
