@@ -280,7 +280,7 @@ async function fetchRecord(row: number): Promise<RecordView> {
   const m = await request({ t: 'detail', id: ++reqId, file: store.file[row], off: store.off[row], len: store.len[row], sub: store.sub[row] });
   if (m.t !== 'detail') throw new Error('unexpected answer');
   if (!m.ok) throw new Error(m.message);
-  return { kind: m.kind, file: store.fileName(row), raw: m.raw, event: m.event };
+  return { kind: m.kind, file: store.fileName(row), raw: m.raw, event: m.event, fields: m.fields };
 }
 
 let selectTimer = 0;

@@ -88,7 +88,7 @@ export type FromWorker =
   | { t: 'errors'; rows: ErrorRow[] }
   | { t: 'progress'; p: Progress }
   | { t: 'done'; p: Progress; cancelled: boolean }
-  | { t: 'detail'; id: number; ok: true; kind: 'sal' | 'cloudtrail'; raw: string; event: string }
+  | { t: 'detail'; id: number; ok: true; kind: 'sal' | 'cloudtrail'; raw: string; event: string; fields: SalFieldLabel[] | null }
   | { t: 'detail'; id: number; ok: false; message: string }
   | { t: 'export'; id: number; blob: Blob; count: number }
   | { t: 'fatal'; message: string }
@@ -98,4 +98,12 @@ export type FromWorker =
 /** A request ID as the columns keep it: printable ASCII as is, anything else as \uXXXX. */
 export function safeRid(rid: string): string {
   return /^[\x21-\x7e]*$/.test(rid) ? rid : rid.replace(/[^\x21-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** One labelled field of a SAL line (the package's salFields): UTF-16 offsets into the line. */
+export interface SalFieldLabel {
+  n: number;
+  name: string;
+  start: number;
+  end: number;
 }

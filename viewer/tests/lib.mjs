@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { gunzipSync } from 'node:zlib';
 import { serve } from '../serve.mjs';
 
 export const VIEWER = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -54,7 +55,10 @@ export function expected(files) {
   let skipped = 0;
   for (const f of files) {
     // log_name: the file's name, all a browser's file input tells the page.
-    const r = s3.normalize(readFileSync(f, 'utf8'), { log_name: basename(f) });
+    // A .gz file, as the page reads it: through DecompressionStream.
+    const bytes = readFileSync(f);
+    const text = (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    const r = s3.normalize(text, { log_name: basename(f) });
     events.push(...r.events);
     errors.push(...r.errors.map((e) => ({ ...e, file: f })));
     skipped += r.stats.skipped;

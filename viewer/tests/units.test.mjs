@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { VIEWER, fixtureFiles, s3norm, tempDir } from './lib.mjs';
 
-const SOURCES = ['protocol.ts', 'data/store.ts', 'data/query.ts', 'data/hash.ts', 'engine/sal-fields.ts'];
+const SOURCES = ['protocol.ts', 'data/store.ts', 'data/query.ts', 'data/hash.ts'];
 
 async function load() {
   const out = tempDir('units');
@@ -27,43 +27,6 @@ async function load() {
   return m;
 }
 const M = await load();
-
-test('salFields labels every field of every fixture SAL line, consistently with the event', () => {
-  const s3 = s3norm();
-  let lines = 0;
-  let anchored = 0;
-  for (const f of fixtureFiles('s3-access-logs')) {
-    for (const raw of readFileSync(f, 'utf8').split('\n')) {
-      const line = raw.replace(/\r$/, '');
-      if (!line.trim()) continue;
-      const r = s3.normalize(line);
-      if (r.events.length !== 1 || r.events[0].metadata.product.name !== 'Amazon S3') continue;
-      const ev = r.events[0];
-      const fields = M.salFields(line, ev);
-      assert.ok(fields, `labelled: ${line}`);
-      lines++;
-      // The fields cover the line: between two fields there is exactly one space.
-      let p = 0;
-      for (const fl of fields) {
-        assert.equal(fl.start, p === 0 ? 0 : p + 1, `${fl.name} starts after one space: ${line}`);
-        p = fl.end;
-      }
-      assert.equal(p, line.replace(/ +$/, '').length, 'the fields reach the end of the line (trailing spaces aside)');
-      const get = (name) => {
-        const x = fields.find((y) => y.name === name);
-        return x && line.slice(x.start, x.end);
-      };
-      assert.equal(get('Request ID'), ev.api.request?.uid ?? '-');
-      assert.equal(get('Operation'), ev.metadata.event_code);
-      assert.equal(get('Time'), `[${ev.metadata.original_time}]`);
-      assert.equal(get('Bucket'), ev.resources?.[0]?.name ?? '-');
-      if (ev.http_response) assert.equal(get('HTTP status'), String(ev.http_response.code));
-      if (get('User-Agent') === `"${ev.http_request?.user_agent ?? '-'}"`) anchored++;
-    }
-  }
-  assert.ok(lines > 50, `${lines} lines`);
-  assert.ok(anchored >= lines * 0.9, `${anchored} of ${lines} lines cut on the event's user agent`);
-});
 
 function randomStore(n, seed = 7) {
   const s = new M.Store();

@@ -117,8 +117,9 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       assert.equal(get('Request ID'), ev.api.request.uid);
       assert.equal(get('Operation'), ev.metadata.event_code);
       assert.equal(get('Bucket'), ev.resources[0].name);
-      assert.equal(get('Time'), `[${ev.metadata.original_time}]`);
-      assert.equal(get('User-Agent'), `"${ev.http_request.user_agent}"`);
+      // The package's tokenizer labels a field's text inside its brackets or quotes.
+      assert.equal(get('Time'), ev.metadata.original_time);
+      assert.equal(get('User-Agent'), ev.http_request.user_agent);
       assert.equal(get('HTTP status'), String(ev.http_response.code));
       assert.equal(get('Remote IP'), ev.src_endpoint.ip);
       assert.ok(rows.length >= 18, `${rows.length} labelled fields`);
@@ -172,7 +173,9 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
 
     await t.test('export gives the filtered events as NDJSON', async () => {
       await page.locator('[data-testid=facet-source][data-value="SAL"]').click();
-      const sal = want.events.filter((e) => e.metadata.product.name === 'Amazon S3');
+      // In load order: the loader sorts picked files by name, as the CLI sorts a directory.
+      const byName = [...files].sort((a, b) => (basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0));
+      const sal = expected(byName).events.filter((e) => e.metadata.product.name === 'Amazon S3');
       await page.waitForFunction((n) => document.querySelector('[data-testid=shown-count]').dataset.value === String(n), sal.length);
       const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export').click()]);
       const text = readFileSync(await download.path(), 'utf8');

@@ -1,11 +1,11 @@
 // The ONE place the viewer talks to the s3norm npm package (its public `web` entry, exactly as an
 // npm user imports it). Everything else goes through the functions below, so when the package
-// gains the entry points described in DESIGN.md (`project`, `salFields`, `correlate`), only this
-// file changes. Runs inside the parse worker.
-import init, { normalize, operations, transform, version, abiVersion } from 's3norm';
-import type { ErrorRecord, NormalizeResult, OcsfApiActivity, Operation } from 's3norm';
+// gains the entry points described in DESIGN.md (`project`, `correlate`), only this file changes.
+// Runs inside the parse worker.
+import init, { normalize, operations, salFields, transform, version, abiVersion } from 's3norm';
+import type { ErrorRecord, NormalizeResult, OcsfApiActivity, Operation, SalField } from 's3norm';
 
-export type { ErrorRecord, OcsfApiActivity, Operation };
+export type { ErrorRecord, OcsfApiActivity, Operation, SalField };
 
 let ready: Promise<void> | undefined;
 
@@ -40,4 +40,13 @@ export function transformText(text: string, logName: string): string {
 /** The operation table (SAL spelling, CloudTrail eventName, how CloudTrail logs it). */
 export function operationTable(): Operation[] {
   return operations();
+}
+
+/**
+ * A server access log line's fields as the package's own tokenizer cut them (UTF-16 offsets into
+ * the line, inside brackets and quotes), or null when the line is not SAL.
+ */
+export function labelSalLine(line: string): SalField[] | null {
+  const r = salFields(line);
+  return r.ok ? r.fields : null;
 }

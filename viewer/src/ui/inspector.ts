@@ -1,7 +1,7 @@
 // The row inspector: the server access log line with every field labelled, or the CloudTrail
 // record pretty-printed; the OCSF event; copy as JSON. Everything is set as text.
-import { salFields, type SalField } from '../engine/sal-fields';
 import type { OcsfApiActivity } from '../engine/s3norm';
+import type { SalFieldLabel } from '../protocol';
 import { h, replace, visible } from './dom';
 
 /** One side of a request as the inspector shows it: plain data, from a row detail or correlate(). */
@@ -11,11 +11,12 @@ export interface RecordView {
   raw: string;
   /** The OCSF event's JSON text. */
   event: string;
+  /** For a SAL line: its fields as the package's tokenizer cut them (null when it could not). */
+  fields?: SalFieldLabel[] | null;
 }
 
 /** The raw SAL line with each field in its own labelled span, and the fields as a table. */
-export function salView(raw: string, event: OcsfApiActivity): HTMLElement {
-  const fields: SalField[] | null = salFields(raw, event);
+export function salView(raw: string, fields: SalFieldLabel[] | null | undefined): HTMLElement {
   if (!fields) {
     return h('div', { class: 'sal' }, h('p', { class: 'note' }, 'The fields of this line could not be labelled; the line as written:'), h('pre', { class: 'raw', 'data-testid': 'raw-line' }, visible(raw)));
   }
@@ -50,10 +51,9 @@ function pretty(text: string): string {
 
 /** One record (either source) with its OCSF event. */
 export function recordView(r: RecordView): HTMLElement {
-  const event = JSON.parse(r.event) as OcsfApiActivity;
   const source =
     r.kind === 'sal'
-      ? h('section', null, h('h4', null, 'Server access log line'), salView(r.raw, event))
+      ? h('section', null, h('h4', null, 'Server access log line'), salView(r.raw, r.fields))
       : h('section', null, h('h4', null, 'CloudTrail record'), h('pre', { class: 'raw json', 'data-testid': 'raw-record' }, visible(pretty(r.raw))));
   return h(
     'div',

@@ -3,7 +3,7 @@
 // whole lines, normalizes each batch with the s3norm package, and sends compact columns to the
 // page. It keeps the File objects (not their contents), so one row's raw line and full OCSF event
 // are recomputed on demand from the row's (file, byte offset, length, ordinal).
-import { engineVersion, initEngine, normalizeText, operationTable, transformText } from '../engine/s3norm';
+import { engineVersion, initEngine, labelSalLine, normalizeText, operationTable, transformText } from '../engine/s3norm';
 import type { ErrorRow, FileInfo, FromWorker, LoadItem, Progress, ToWorker } from '../protocol';
 import { consume, statsOf, type EventSink, type WorkItem } from './pipeline';
 
@@ -354,7 +354,8 @@ async function detail(m: Extract<ToWorker, { t: 'detail' }>) {
     const raw = e.shape === 'doc' ? (ev.raw_data ?? '') : text;
     delete ev.raw_data;
     const kind = ev.metadata.product.name === 'Amazon S3' ? 'sal' : 'cloudtrail';
-    post({ t: 'detail', id: m.id, ok: true, kind, raw, event: JSON.stringify(ev) });
+    const fields = kind === 'sal' ? labelSalLine(raw) : null;
+    post({ t: 'detail', id: m.id, ok: true, kind, raw, event: JSON.stringify(ev), fields });
   } catch (err) {
     post({ t: 'detail', id: m.id, ok: false, message: err instanceof Error ? err.message : String(err) });
   }
@@ -422,6 +423,6 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
 
 initEngine().then(
   () =>
-    post({ t: 'ready', ...engineVersion(), ops: operationTable().map((o) => ({ operation: o.operation, in_sal: o.in_sal, cloudtrail: o.cloudtrail })) }),
+    post({ t: 'ready', ...engineVersion(), ops: operationTable().map((o) => ({ operation: o.operation, in_sal: o.sal !== null, cloudtrail: o.cloudtrail })) }),
   (err) => post({ t: 'fatal', message: `could not start the s3norm module: ${err}` }),
 );
