@@ -10,8 +10,10 @@
 
 use crate::cloudtrail::{self, classify_source, Shape, Source};
 use crate::error::{ErrorKind, ErrorRecord};
+use crate::json::{nesting_exceeds, SERDE_MAX_DEPTH};
 use crate::ocsf::{from_cloudtrail, from_sal, Context};
 use crate::sal;
+use crate::shipper::ShipperEvent;
 use crate::sink::{Counter, Skip};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -35,11 +37,15 @@ pub struct Options {
     /// Largest accepted JSON document, in bytes; a larger one becomes a `too_large` error.
     /// Default: 64 MiB.
     pub max_json_bytes: usize,
+    /// Deepest nesting of arrays and objects accepted in JSON input; deeper JSON is a
+    /// `json_syntax` error, found by a byte scan before anything recurses. Default: 128
+    /// (serde_json's own limit). Hosts with a small stack (Fluent Bit's WASM filter) set less.
+    pub max_depth: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20 }
+        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20, max_depth: SERDE_MAX_DEPTH }
     }
 }
 
@@ -64,6 +70,11 @@ impl Options {
         self.max_json_bytes = bytes;
         self
     }
+    /// Set [`Options::max_depth`] (at most 128).
+    pub fn max_depth(mut self, levels: usize) -> Self {
+        self.max_depth = levels.min(SERDE_MAX_DEPTH);
+        self
+    }
 }
 
 /// Where a unit sits in its source, for error records.
@@ -82,15 +93,23 @@ impl Location {
 /// Turns S3 server access log lines and CloudTrail records into OCSF events. Cheap to build,
 /// immutable once built, and shareable across threads. Read with [`Normalizer::read`] (a stream),
 /// [`Normalizer::read_str`], [`Normalizer::read_bytes`], [`Normalizer::read_line`] or [`Normalizer::read_value`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Normalizer {
     pub(crate) options: Options,
     source_event: Option<Map<String, Value>>,
+    /// Whether a top-level object may be a shipper's event; off inside a shipper's text.
+    shipper_events: bool,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::new(Options::default())
+    }
 }
 
 impl Normalizer {
     pub fn new(options: Options) -> Self {
-        Normalizer { options, source_event: None }
+        Normalizer { options, source_event: None, shipper_events: true }
     }
 
     /// Carry a shipper's event fields (everything around its log text) into every event's
@@ -126,11 +145,17 @@ impl Normalizer {
         }
     }
 
-    /// A non-blank line: an NDJSON CloudTrail record (or container) when it starts with `{`, else SAL.
+    /// A non-blank line: a shipper's event or an NDJSON CloudTrail record (or container) when it
+    /// starts with `{`, else SAL.
     fn line(&self, line: &str, at: Location, out: &mut Counter<'_>) {
         if line.trim_start().starts_with('{') {
-            return match serde_json::from_str::<Value>(line) {
-                Ok(value) => self.walk(&value, Some(line), at, out),
+            if self.shipper_events {
+                if let Some(event) = ShipperEvent::from_json(line, self.options.max_depth) {
+                    return self.shipper(event, at, out);
+                }
+            }
+            return match self.parse(line) {
+                Ok(value) => self.value(&value, Some(line), at, out),
                 Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
             };
         }
@@ -146,9 +171,62 @@ impl Normalizer {
 
     /// A whole JSON text (a document, not a line): a record, a container, or an error.
     pub(crate) fn json_text(&self, text: &str, at: Location, out: &mut Counter<'_>) {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => self.walk(&value, Some(text.trim()), at, out),
+        match self.parse(text) {
+            Ok(value) => self.value(&value, Some(text.trim()), at, out),
             Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
+        }
+    }
+
+    /// JSON text parsed, unless it nests deeper than [`Options::max_depth`].
+    fn parse(&self, text: &str) -> Result<Value, String> {
+        let max = self.options.max_depth;
+        if max < SERDE_MAX_DEPTH && nesting_exceeds(text.as_bytes(), max) {
+            return Err(format!("nested deeper than {max} levels"));
+        }
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// A whole parsed unit (a line, a document, a request): a shipper's event, or what [`walk`]
+    /// reads.
+    ///
+    /// [`walk`]: Normalizer::walk
+    pub(crate) fn value(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
+        match value {
+            Value::Object(map) if self.shipper_events => match ShipperEvent::from_map(map) {
+                Some(event) => self.shipper(event, at, out),
+                None => self.walk(value, raw, at, out),
+            },
+            _ => self.walk(value, raw, at, out),
+        }
+    }
+
+    /// A shipper's event: its text read by a normalizer that names the source and carries the
+    /// other fields. Errors in a one-line text point at the event's own line when it has one.
+    pub(crate) fn shipper(&self, event: ShipperEvent<'_>, at: Location, out: &mut Counter<'_>) {
+        let multiline = event.multiline();
+        let (text, log_name, fields) = event.into_parts();
+        let mut options = self.options.clone();
+        if options.log_name.is_none() {
+            options.log_name = log_name.map(Cow::into_owned);
+        }
+        let inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
+        match at.line {
+            Some(_) if !multiline => inner.line_bytes(text.as_bytes(), at, out),
+            _ if !multiline => inner.one_line(&text, out),
+            _ => inner.slice(text.as_bytes(), out),
+        }
+    }
+
+    /// A text of one line read as [`Normalizer::slice`] reads it, without looking for line ends.
+    fn one_line(&self, text: &str, out: &mut Counter<'_>) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match text.trim_start_matches([' ', '\t', '\r', '\x0c']).as_bytes().first() {
+            Some(b'{' | b'[') if text.len() > self.options.max_json_bytes => {
+                let record = ErrorRecord::document_too_large(Some(text.len() as u64), self.options.max_json_bytes, text.as_bytes());
+                out.error(self.locate(record, Location::default()))
+            }
+            Some(b'{' | b'[') => self.json_text(text, Location::default(), out),
+            _ => self.line_bytes(text.as_bytes(), Location::line(1), out),
         }
     }
 
@@ -166,7 +244,7 @@ impl Normalizer {
                 for (i, log_event) in events.iter().enumerate() {
                     let at = Location { index: Some(i as u64), ..at };
                     match log_event.get("message").and_then(Value::as_str) {
-                        Some(message) => match serde_json::from_str::<Value>(message) {
+                        Some(message) => match self.parse(message) {
                             Ok(inner) => self.walk(&inner, Some(message), at, out),
                             Err(e) => out.error(self.error(
                                 ErrorKind::JsonSyntax,
