@@ -10,7 +10,7 @@
 
 use crate::cloudtrail::{self, classify_source, Shape, Source};
 use crate::error::{ErrorKind, ErrorRecord};
-use crate::json::{nesting_exceeds, SERDE_MAX_DEPTH};
+use crate::json;
 use crate::ocsf::{from_cloudtrail, from_sal, Context};
 use crate::sal;
 use crate::shipper::ShipperEvent;
@@ -37,15 +37,17 @@ pub struct Options {
     /// Largest accepted JSON document, in bytes; a larger one becomes a `too_large` error.
     /// Default: 64 MiB.
     pub max_json_bytes: usize,
-    /// Deepest nesting of arrays and objects accepted in JSON input; deeper JSON is a
-    /// `json_syntax` error, found by a byte scan before anything recurses. Default: 128
-    /// (serde_json's own limit). Hosts with a small stack (Fluent Bit's WASM filter) set less.
-    pub max_depth: usize,
+    /// `Some(n)`: JSON input is parsed (and dropped) without recursion, and its arrays and
+    /// objects nested more than `n` levels deep are kept as their JSON text, a string
+    /// ([`crate::json::parse`]): for hosts with a small stack (Fluent Bit's WASM filter), where
+    /// nothing may recurse with the input's nesting. Default: `None` (serde_json, which refuses
+    /// more than 128 levels).
+    pub flatten_below: Option<usize>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20, max_depth: SERDE_MAX_DEPTH }
+        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20, flatten_below: None }
     }
 }
 
@@ -70,9 +72,9 @@ impl Options {
         self.max_json_bytes = bytes;
         self
     }
-    /// Set [`Options::max_depth`] (at most 128).
-    pub fn max_depth(mut self, levels: usize) -> Self {
-        self.max_depth = levels.min(SERDE_MAX_DEPTH);
+    /// Set [`Options::flatten_below`].
+    pub fn flatten_below(mut self, levels: usize) -> Self {
+        self.flatten_below = Some(levels);
         self
     }
 }
@@ -150,12 +152,15 @@ impl Normalizer {
     fn line(&self, line: &str, at: Location, out: &mut Counter<'_>) {
         if line.trim_start().starts_with('{') {
             if self.shipper_events {
-                if let Some(event) = ShipperEvent::from_json(line, self.options.max_depth) {
+                if let Some(event) = ShipperEvent::from_json(line, self.options.flatten_below) {
                     return self.shipper(event, at, out);
                 }
             }
             return match self.parse(line) {
-                Ok(value) => self.value(&value, Some(line), at, out),
+                Ok(value) => {
+                    self.value(&value, Some(line), at, out);
+                    self.discard(value)
+                }
                 Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
             };
         }
@@ -172,18 +177,25 @@ impl Normalizer {
     /// A whole JSON text (a document, not a line): a record, a container, or an error.
     pub(crate) fn json_text(&self, text: &str, at: Location, out: &mut Counter<'_>) {
         match self.parse(text) {
-            Ok(value) => self.value(&value, Some(text.trim()), at, out),
+            Ok(value) => {
+                self.value(&value, Some(text.trim()), at, out);
+                self.discard(value)
+            }
             Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
         }
     }
 
-    /// JSON text parsed, unless it nests deeper than [`Options::max_depth`].
-    fn parse(&self, text: &str) -> Result<Value, String> {
-        let max = self.options.max_depth;
-        if max < SERDE_MAX_DEPTH && nesting_exceeds(text.as_bytes(), max) {
-            return Err(format!("nested deeper than {max} levels"));
+    /// Drop a parsed value; without recursing when the caller bounds recursion (see
+    /// [`Options::flatten_below`]).
+    fn discard(&self, value: Value) {
+        if self.options.flatten_below.is_some() {
+            json::drop_flat(value)
         }
-        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// JSON text parsed as [`Options::flatten_below`] says.
+    fn parse(&self, text: &str) -> Result<Value, json::ParseError> {
+        json::parse(text, self.options.flatten_below)
     }
 
     /// A whole parsed unit (a line, a document, a request): a shipper's event, or what [`walk`]
@@ -209,11 +221,14 @@ impl Normalizer {
         if options.log_name.is_none() {
             options.log_name = log_name.map(Cow::into_owned);
         }
-        let inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
+        let mut inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
         match at.line {
             Some(_) if !multiline => inner.line_bytes(text.as_bytes(), at, out),
             _ if !multiline => inner.one_line(&text, out),
             _ => inner.slice(text.as_bytes(), out),
+        }
+        if let Some(fields) = inner.source_event.take() {
+            inner.discard(Value::Object(fields));
         }
     }
 
@@ -232,44 +247,66 @@ impl Normalizer {
 
     /// A parsed JSON value: a record or a container of records. `raw` is its text, when known.
     pub(crate) fn walk(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
-        match cloudtrail::shape(value) {
-            Shape::Record(record) => self.record(record, raw, at, out),
-            Shape::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.walk(item, None, Location { index: Some(i as u64), ..at }, out);
+        self.walk_within(value, raw, at, true, out)
+    }
+
+    /// [`Normalizer::walk`]. Containers nest (an array of trail files, an envelope in an array):
+    /// they are walked with a stack of pending values rather than by recursion, so the call stack
+    /// does not grow with the input's nesting (Fluent Bit's interpreter has 8 KiB). A CloudWatch
+    /// Logs message is parsed and walked in turn, once (`logs`): CloudWatch Logs does not put a
+    /// payload inside a payload's message.
+    fn walk_within<'v>(&self, value: &'v Value, raw: Option<&'v str>, at: Location, logs: bool, out: &mut Counter<'_>) {
+        let mut next = Some((value, raw, at));
+        let mut pending: Vec<(&'v Value, Option<&'v str>, Location)> = Vec::new();
+        while let Some((value, raw, at)) = next.take().or_else(|| pending.pop()) {
+            match cloudtrail::shape(value) {
+                Shape::Record(record) => self.record(record, raw, at, out),
+                Shape::List(items) => {
+                    // In order: the first item comes off the stack first.
+                    pending.extend(items.iter().enumerate().rev().map(|(i, item)| (item, None, Location { index: Some(i as u64), ..at })));
                 }
-            }
-            Shape::Wrapped(inner) => self.walk(inner, None, at, out),
-            Shape::LogEvents(events) => {
-                for (i, log_event) in events.iter().enumerate() {
-                    let at = Location { index: Some(i as u64), ..at };
-                    match log_event.get("message").and_then(Value::as_str) {
-                        Some(message) => match self.parse(message) {
-                            Ok(inner) => self.walk(&inner, Some(message), at, out),
-                            Err(e) => out.error(self.error(
-                                ErrorKind::JsonSyntax,
-                                format!("CloudWatch Logs message is not JSON: {e}"),
-                                message,
+                Shape::Wrapped(inner) => next = Some((inner, None, at)),
+                Shape::LogEvents(events) if logs => {
+                    for (i, log_event) in events.iter().enumerate() {
+                        let at = Location { index: Some(i as u64), ..at };
+                        match log_event.get("message").and_then(Value::as_str) {
+                            Some(message) => match self.parse(message) {
+                                Ok(inner) => {
+                                    self.walk_within(&inner, Some(message), at, false, out);
+                                    self.discard(inner)
+                                }
+                                Err(e) => out.error(self.error(
+                                    ErrorKind::JsonSyntax,
+                                    format!("CloudWatch Logs message is not JSON: {e}"),
+                                    message,
+                                    at,
+                                )),
+                            },
+                            None => out.error(self.error_for_value(
+                                ErrorKind::NotCloudTrail,
+                                "CloudWatch Logs event has no message string",
+                                log_event,
+                                None,
                                 at,
                             )),
-                        },
-                        None => out.error(self.error_for_value(
-                            ErrorKind::NotCloudTrail,
-                            "CloudWatch Logs event has no message string",
-                            log_event,
-                            None,
-                            at,
-                        )),
+                        }
                     }
                 }
-            }
-            Shape::ControlMessage => out.skip(Skip::new("logs.amazonaws.com", "CONTROL_MESSAGE")),
-            Shape::S3EventNotification(what) => {
-                let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
-                out.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
-            }
-            Shape::Unknown(why) => {
-                out.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at))
+                Shape::LogEvents(_) => out.error(self.error_for_value(
+                    ErrorKind::NotCloudTrail,
+                    "not CloudTrail: a CloudWatch Logs payload inside a CloudWatch Logs message",
+                    value,
+                    raw,
+                    at,
+                )),
+                Shape::ControlMessage => out.skip(Skip::new("logs.amazonaws.com", "CONTROL_MESSAGE")),
+                Shape::S3EventNotification(what) => {
+                    let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
+                    out.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
+                }
+                Shape::Unknown(why) => {
+                    out.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at))
+                }
             }
         }
     }

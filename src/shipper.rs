@@ -28,6 +28,14 @@ pub const LOG_NAME_KEYS: [&str; 3] = ["log_name", "file", "object"];
 /// A key that makes an object a CloudTrail record rather than a shipper's event.
 const RECORD_KEY: &str = "eventName";
 
+/// A top-level member's value as the scan keeps it.
+enum Member<'a> {
+    /// A string, read (with whether it holds a `\n`).
+    String(Cow<'a, str>, bool),
+    /// Any other value's text, parsed when it is carried.
+    Raw(&'a str),
+}
+
 /// One shipper event, ready to be read: see the module documentation.
 #[derive(Debug, Clone)]
 pub struct ShipperEvent<'a> {
@@ -39,16 +47,17 @@ pub struct ShipperEvent<'a> {
 
 impl<'a> ShipperEvent<'a> {
     /// The event in a JSON object's text, found without parsing the whole text. `None` when the
-    /// text is not a shipper event, or is not one this scan reads (invalid JSON, duplicate keys,
-    /// a field nested deeper than `max_depth`): parse it and use [`ShipperEvent::from_map`].
-    pub fn from_json(text: &'a str, max_depth: usize) -> Option<Self> {
+    /// text is not a shipper event, or is not one this scan reads (invalid JSON, duplicate keys):
+    /// parse it and use [`ShipperEvent::from_map`]. `flatten_below` is how the other fields are
+    /// parsed ([`crate::Options::flatten_below`]): the same fields as a parse of the whole text.
+    pub fn from_json(text: &'a str, flatten_below: Option<usize>) -> Option<Self> {
         let bytes = text.as_bytes();
         let mut i = json::skip_ws(bytes, 0);
         if bytes.get(i) != Some(&b'{') {
             return None;
         }
-        // Top-level members as (key, raw value) slices, keys unescaped.
-        let mut members: Vec<(Cow<'a, str>, &'a str)> = Vec::new();
+        // Top-level members: keys and string values read once; other values as raw slices.
+        let mut members: Vec<(Cow<'a, str>, Member<'a>)> = Vec::new();
         i = json::skip_ws(bytes, i + 1);
         if bytes.get(i) == Some(&b'}') {
             return None; // `{}`: no text
@@ -57,9 +66,10 @@ impl<'a> ShipperEvent<'a> {
             if bytes.get(i) != Some(&b'"') {
                 return None;
             }
-            let key_end = json::string_end(bytes, i)?;
-            let (key, _) = json::unescape(&text[i + 1..key_end - 1])?;
-            if key == RECORD_KEY {
+            let (key_end, key, _) = json::string_at(text, i)?;
+            // A CloudTrail record (`eventName`; a first `eventVersion` or `Records` is as good a
+            // sign): left to the parser, which decides the same way from the parsed object.
+            if key == RECORD_KEY || (members.is_empty() && (key == "eventVersion" || key == "Records")) {
                 return None;
             }
             i = json::skip_ws(bytes, key_end);
@@ -67,11 +77,17 @@ impl<'a> ShipperEvent<'a> {
                 return None;
             }
             let start = json::skip_ws(bytes, i + 1);
-            let (end, depth) = json::value_end(bytes, start)?;
-            if depth > max_depth.saturating_sub(1) {
-                return None;
-            }
-            members.push((key, &text[start..end]));
+            let (end, member) = if bytes.get(start) == Some(&b'"') {
+                let (end, s, multiline) = json::string_at(text, start)?;
+                (end, Member::String(s, multiline))
+            } else {
+                let (end, depth) = json::value_end(bytes, start)?;
+                if flatten_below.is_none() && depth >= json::SERDE_MAX_DEPTH {
+                    return None; // the whole text would not parse
+                }
+                (end, Member::Raw(&text[start..end]))
+            };
+            members.push((key, member));
             i = json::skip_ws(bytes, end);
             match bytes.get(i) {
                 Some(b',') => i = json::skip_ws(bytes, i + 1),
@@ -87,27 +103,29 @@ impl<'a> ShipperEvent<'a> {
                 return None; // serde_json keeps the last of duplicates: let it decide
             }
         }
-        let string = |raw: &'a str| if raw.starts_with('"') { json::unescape(&raw[1..raw.len() - 1]) } else { None };
-        let message_at = MESSAGE_KEYS.iter().find_map(|k| members.iter().position(|(key, raw)| key == k && raw.starts_with('"')))?;
-        let (text, multiline) = string(members[message_at].1)?;
-        let log_name =
-            LOG_NAME_KEYS.iter().find_map(|k| members.iter().find(|(key, raw)| key == k && raw.starts_with('"')).map(|(_, raw)| *raw));
-        let log_name = match log_name {
-            Some(raw) => Some(string(raw)?.0),
-            None => None,
-        };
+        let is_string = |m: &Member<'_>| matches!(m, Member::String(..));
+        let message_at = MESSAGE_KEYS.iter().find_map(|k| members.iter().position(|(key, m)| key == k && is_string(m)))?;
+        let log_name = LOG_NAME_KEYS.iter().find_map(|k| {
+            members.iter().find_map(|(key, m)| match m {
+                Member::String(s, _) if key == k => Some(s.clone()),
+                _ => None,
+            })
+        });
         let mut fields = Map::new();
-        for (n, (key, raw)) in members.into_iter().enumerate() {
-            if n == message_at {
-                continue;
-            }
-            let value = match string(raw) {
-                Some((s, _)) => Value::String(s.into_owned()),
-                None if raw.starts_with('"') => return None,
-                None => serde_json::from_str(raw).ok()?,
+        let mut message = None;
+        for (n, (key, member)) in members.into_iter().enumerate() {
+            let value = match member {
+                Member::String(s, multiline) if n == message_at => {
+                    message = Some((s, multiline));
+                    continue;
+                }
+                Member::String(s, _) => Value::String(s.into_owned()),
+                // A member is one level below the object: its own levels start one deeper.
+                Member::Raw(raw) => json::parse(raw, flatten_below.map(|n| n.saturating_sub(1))).ok()?,
             };
             fields.insert(key.into_owned(), value);
         }
+        let (text, multiline) = message?;
         Some(ShipperEvent { text, multiline, log_name, fields })
     }
 
@@ -170,7 +188,7 @@ mod tests {
         let summary =
             |e: &ShipperEvent<'_>| (e.text().to_owned(), e.log_name().map(str::to_owned), Value::Object(e.fields().clone()).to_string());
         let slow = from_map.as_ref().map(summary);
-        if let Some(fast) = ShipperEvent::from_json(text, json::SERDE_MAX_DEPTH) {
+        if let Some(fast) = ShipperEvent::from_json(text, None) {
             assert_eq!(Some(summary(&fast)), slow, "{text}");
             assert_eq!(fast.multiline, fast.text.contains('\n'), "{text}");
         }
@@ -214,19 +232,29 @@ mod tests {
             r#"{"message":"a\x"}"#,
             "{\"message\":\"a\u{1}\"}",
         ] {
-            assert!(ShipperEvent::from_json(text, 128).is_none(), "{text}");
+            assert!(ShipperEvent::from_json(text, None).is_none(), "{text}");
             both(text);
         }
-        assert!(ShipperEvent::from_json(r#"{"message":"a","x":[[[1]]]}"#, 3).is_none());
-        assert!(ShipperEvent::from_json(r#"{"message":"a","x":[[1]]}"#, 3).is_some());
+        // Bounded: fields flattened as a parse of the whole text flattens them.
+        let text = r#"{"message":"a","x":[[[1]]],"y":{"z":[2]}}"#;
+        let fast = ShipperEvent::from_json(text, Some(3)).unwrap();
+        let whole = json::parse(text, Some(3)).unwrap();
+        let slow = ShipperEvent::from_map(whole.as_object().unwrap()).unwrap();
+        assert_eq!(fast.fields(), slow.fields());
+        assert_eq!(fast.fields()["x"], serde_json::json!([["[1]"]]));
         assert_eq!(both(r#"{"message":"a","message":"b"}"#).unwrap().0, "b");
     }
 
     const LINE: &str = r#"79a5 mybucket [06/Feb/2014:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /mybucket?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -"#;
+    /// `LINE` as a JSON string's contents.
+    const LINE_ESCAPED: &str = r#"79a5 mybucket [06/Feb/2014:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /mybucket?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" -"#;
     const S3: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2020-01-01T00:00:00Z"}"#;
 
-    /// What a reader gives for `text`: each output as (kind, log_name, line, source_event).
-    fn read(n: &Normalizer, text: &str) -> Vec<(String, Option<String>, Option<u64>, Option<String>)> {
+    /// One output: (kind, log_name, line, source_event).
+    type Seen = (String, Option<String>, Option<u64>, Option<String>);
+
+    /// What a reader gives for `text`.
+    fn read(n: &Normalizer, text: &str) -> Vec<Seen> {
         let mut outs = Vec::new();
         n.read_str(
             text,
@@ -285,13 +313,21 @@ mod tests {
     }
 
     #[test]
-    fn nesting_beyond_the_limit_is_an_error_not_a_recursion() {
-        let deep = format!("{}1{}", "{\"a\":".repeat(40), "}".repeat(40));
-        let n = Normalizer::new(crate::Options::default().max_depth(16));
+    fn bounded_nesting_keeps_deep_parts_as_text() {
+        let deep = format!("{}1{}", "{\"a\":".repeat(400), "}".repeat(400));
+        let n = Normalizer::new(crate::Options::default().flatten_below(16));
+        // Not a record either way, but read without recursing 400 levels.
         let outs = read(&n, &format!("{{\"message\":{}}}\n", serde_json::to_string(&deep).unwrap()));
-        assert_eq!(outs, [("json_syntax".to_owned(), None, Some(1), None)]);
-        let outs = read(&n, &format!("{{\"message\":\"x\",\"f\":{deep}}}\n"));
-        assert_eq!(outs, [("json_syntax".to_owned(), None, Some(1), None)]);
-        assert_eq!(read(&Normalizer::default(), &format!("{deep}\n")).len(), 1);
+        assert_eq!(outs, [("not_cloudtrail".to_owned(), None, Some(1), None)]);
+        let outs = read(&n, &format!("{{\"message\":\"{LINE_ESCAPED}\",\"f\":{deep}}}\n"));
+        assert_eq!(outs[0].0, "event");
+        let carried: Value = serde_json::from_str(outs[0].3.as_deref().unwrap()).unwrap();
+        let mut at = &carried["f"];
+        for _ in 0..15 {
+            at = &at["a"];
+        }
+        assert!(at.as_str().is_some_and(|s| s.starts_with("{\"a\":{")), "{at}");
+        // serde_json's own limit, unbounded.
+        assert_eq!(read(&Normalizer::default(), &format!("{deep}\n"))[0].0, "json_syntax");
     }
 }
