@@ -213,7 +213,8 @@ impl Normalizer {
     }
 
     /// A shipper's event: its text read by a normalizer that names the source and carries the
-    /// other fields. Errors in a one-line text point at the event's own line when it has one.
+    /// other fields, as any text is read (so a line and an ABI request give the same units).
+    /// Errors in a one-line text point at the event's own line when it has one.
     pub(crate) fn shipper(&self, event: ShipperEvent<'_>, at: Location, out: &mut Counter<'_>) {
         let multiline = event.multiline();
         let (text, log_name, fields) = event.into_parts();
@@ -222,26 +223,28 @@ impl Normalizer {
             options.log_name = log_name.map(Cow::into_owned);
         }
         let mut inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
-        match at.line {
-            Some(_) if !multiline => inner.line_bytes(text.as_bytes(), at, out),
-            _ if !multiline => inner.one_line(&text, out),
-            _ => inner.slice(text.as_bytes(), out),
+        if multiline {
+            inner.slice(text.as_bytes(), out);
+        } else {
+            inner.one_line(&text, at, out);
         }
         if let Some(fields) = inner.source_event.take() {
             inner.discard(Value::Object(fields));
         }
     }
 
-    /// A text of one line read as [`Normalizer::slice`] reads it, without looking for line ends.
-    fn one_line(&self, text: &str, out: &mut Counter<'_>) {
+    /// A text of one line read as [`Normalizer::slice`] reads it (a JSON document when it starts
+    /// with `{` or `[`, else a line), without looking for line ends. Errors carry `at`'s line, or
+    /// line 1 as `slice` gives a text of lines.
+    fn one_line(&self, text: &str, at: Location, out: &mut Counter<'_>) {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         match text.trim_start_matches([' ', '\t', '\r', '\x0c']).as_bytes().first() {
             Some(b'{' | b'[') if text.len() > self.options.max_json_bytes => {
                 let record = ErrorRecord::document_too_large(Some(text.len() as u64), self.options.max_json_bytes, text.as_bytes());
-                out.error(self.locate(record, Location::default()))
+                out.error(self.locate(record, at))
             }
-            Some(b'{' | b'[') => self.json_text(text, Location::default(), out),
-            _ => self.line_bytes(text.as_bytes(), Location::line(1), out),
+            Some(b'{' | b'[') => self.json_text(text, at, out),
+            _ => self.line_bytes(text.as_bytes(), if at.line.is_some() { at } else { Location::line(1) }, out),
         }
     }
 

@@ -313,6 +313,25 @@ mod tests {
     }
 
     #[test]
+    fn a_line_and_a_request_give_the_same_units() {
+        let messages = [
+            LINE.to_owned(),
+            format!("[{S3},{S3},{{\"x\":1}}]"),
+            format!("{{\"Records\":[{S3},{S3}]}}"),
+            "junk".to_owned(),
+            "[not json".to_owned(),
+            format!("{LINE}\n{LINE}\njunk"),
+            "   ".to_owned(),
+        ];
+        for message in messages {
+            let object = serde_json::json!({"message": message, "object": "k"}).to_string();
+            let response: Value = serde_json::from_str(&crate::abi::transform(&object)).unwrap();
+            let stats = Normalizer::default().read_line(object.as_bytes(), 7, &mut crate::sink_fn(|_| {}));
+            assert_eq!(serde_json::to_value(stats).unwrap(), response["stats"], "{message}");
+        }
+    }
+
+    #[test]
     fn bounded_nesting_keeps_deep_parts_as_text() {
         let deep = format!("{}1{}", "{\"a\":".repeat(400), "}".repeat(400));
         let n = Normalizer::new(crate::Options::default().flatten_below(16));
