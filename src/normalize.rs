@@ -13,7 +13,7 @@ use crate::error::{ErrorKind, ErrorRecord};
 use crate::json;
 use crate::ocsf::{from_cloudtrail, from_sal, Context};
 use crate::sal;
-use crate::shipper::ShipperEvent;
+use crate::shipper::{self, ShipperEvent};
 use crate::sink::{Counter, Skip};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -203,11 +203,19 @@ impl Normalizer {
     ///
     /// [`walk`]: Normalizer::walk
     pub(crate) fn value(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
-        match value {
-            Value::Object(map) if self.shipper_events => match ShipperEvent::from_map(map) {
-                Some(event) => self.shipper(event, at, out),
-                None => self.walk(value, raw, at, out),
-            },
+        let Value::Object(map) = value else { return self.walk(value, raw, at, out) };
+        if !self.shipper_events {
+            return self.walk(value, raw, at, out);
+        }
+        if let Some(event) = ShipperEvent::from_map(map) {
+            return self.shipper(event, at, out);
+        }
+        // A record that names its source (a shipper parsed the line and added `file`).
+        match shipper::named_source(map) {
+            Some(name) if self.options.log_name.is_none() => {
+                let named = Normalizer { options: self.options.clone().log_name(name), source_event: None, shipper_events: false };
+                named.walk(value, raw, at, out)
+            }
             _ => self.walk(value, raw, at, out),
         }
     }

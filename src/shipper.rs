@@ -167,6 +167,13 @@ impl<'a> ShipperEvent<'a> {
     }
 }
 
+/// The source a record names beside its own fields (`log_name`, `file` or `object`, the first
+/// that is a string): a shipper that parsed a JSON line adds its `file` (Fluent Bit's tail with a
+/// JSON parser and `path_key`). CloudTrail records have no such top-level keys of their own.
+pub(crate) fn named_source(map: &Map<String, Value>) -> Option<&str> {
+    LOG_NAME_KEYS.iter().find_map(|k| map.get(*k).and_then(Value::as_str))
+}
+
 impl Normalizer {
     /// Read one shipper's event (from [`ShipperEvent::from_json`] or [`ShipperEvent::from_map`])
     /// as `transform` reads that object: the text with the event's name and fields.
@@ -310,6 +317,17 @@ mod tests {
             );
             assert!(response.starts_with(&format!("{{\"abi_version\":1,\"events\":[{}]", events.join(","))), "{response}");
         }
+    }
+
+    #[test]
+    fn a_parsed_record_takes_its_name_from_file() {
+        let record = format!("{},\"file\":\"/var/log/ct/a.json\"}}", &S3[..S3.len() - 1]);
+        let outs = read(&Normalizer::default(), &format!("{record}\n"));
+        assert_eq!(outs, [("event".to_owned(), Some("/var/log/ct/a.json".to_owned()), None, None)]);
+        let response: Value = serde_json::from_str(&crate::abi::transform(&record)).unwrap();
+        assert_eq!(response["events"][0]["metadata"]["log_name"], "/var/log/ct/a.json");
+        let named = read(&Normalizer::new(crate::Options::default().log_name("given")), &record);
+        assert_eq!(named[0].1.as_deref(), Some("given"));
     }
 
     #[test]
