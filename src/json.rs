@@ -4,13 +4,13 @@
 //! deeper than a limit as text, so that nothing recurses deeper than a host's stack allows.
 //!
 //! # Invariants
-//! - The scans do not recurse and do not allocate, except [`string_at`] when a string has escapes.
+//! - The scans do not recurse and do not allocate, except `string_at` when a string has escapes.
 //!   They look at eight bytes at a time where they can: in an interpreter (Fluent Bit's WAMR)
 //!   the cost of a record is the instructions run, and most of a record is plain text.
 //! - The scans are *conservative*: on valid JSON they give the exact answer; on anything they do
 //!   not understand they give up (`None`), and the caller parses the text with serde_json, whose
 //!   verdict (and error message) stands. So they never accept a text serde_json would refuse, and
-//!   [`string_at`] gives exactly serde_json's string.
+//!   `string_at` gives exactly serde_json's string.
 //! - [`parse`] builds exactly the [`Value`] serde_json builds, or, when asked to bound nesting,
 //!   the same value with its deepest parts kept as their JSON text, without recursing.
 
