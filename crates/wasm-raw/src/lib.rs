@@ -31,10 +31,14 @@
 //! therefore makes every export set `__stack_pointer` back to its initial value on entry (exports
 //! are never re-entered: the module imports nothing, so nothing calls back into it).
 //!
+//! Records are normalized in a scratch arena (`arena.rs`): bump allocation, nothing freed until
+//! the next record, nothing of it left for the next record to trip over after a trap.
+//!
 //! Exporting `malloc`/`free` makes WAMR copy records with the module's allocator instead of its
 //! fixed-size app heap (`wasm_heap_size`), so a record of any size reaches the filter; other hosts
 //! (V8, Wasmtime) never call them.
 
+mod arena;
 mod fluent_bit;
 
 pub use fluent_bit::{filter_record, not_copied, refused, NESTING_KEPT};
@@ -77,6 +81,10 @@ mod exports {
             f(unsafe { &mut *self.0.get() })
         }
     }
+
+    /// The allocator: dlmalloc, with a scratch arena for one Fluent Bit record at a time.
+    #[global_allocator]
+    static ALLOCATOR: arena::Arena<std::alloc::System> = arena::Arena::new(std::alloc::System);
 
     /// Live blocks handed to the host, by address.
     static LIVE: Global<BTreeMap<u32, Block>> = Global::new(BTreeMap::new());
@@ -170,6 +178,7 @@ mod exports {
 
     /// A new block of `len` bytes, remembered as live; 0 when `len` is 0 or memory is exhausted.
     fn allocate(len: u32, align: u32) -> u32 {
+        ALLOCATOR.persistent();
         if len == 0 {
             return 0;
         }
@@ -186,6 +195,7 @@ mod exports {
 
     /// Free the live block at `ptr` when `fits` accepts it; anything else is ignored.
     fn release(ptr: u32, fits: impl FnOnce(&Block) -> bool) {
+        ALLOCATOR.persistent();
         let block = LIVE.with(|blocks| match blocks.get(&ptr) {
             Some(b) if fits(b) => blocks.remove(&ptr),
             _ => None,
@@ -237,6 +247,7 @@ mod exports {
     /// input or bad pointers: those come back as an error response.
     #[no_mangle]
     pub extern "C" fn s3norm_transform(ptr: u32, len: u32) -> u64 {
+        ALLOCATOR.persistent();
         prepare();
         let response = match read_input(ptr, len, "s3norm_transform") {
             Ok(input) => transform_bytes(input.bytes()),
@@ -265,18 +276,25 @@ mod exports {
     ) -> *const u8 {
         // The tag routes records inside Fluent Bit and the record's own time is authoritative.
         let _ = (tag, tag_len, time_sec, time_nsec);
+        ALLOCATOR.persistent();
         prepare();
-        let mut bytes = match read_input(record as usize as u32, record_len, "record") {
+        // Everything the record needs is allocated in the scratch arena, and gone at the next
+        // record; the answer is copied out into the module-owned buffer.
+        let answer = ALLOCATOR.scratch(|| match read_input(record as usize as u32, record_len, "record") {
             Ok(input) => filter_record(input.bytes()),
             Err(Refusal::Null(len)) => not_copied(len),
             Err(Refusal::Other(message)) => refused(&message),
-        };
-        // The output becomes the module-owned buffer (the previous one is freed): no copy, and no
-        // capacity kept from an earlier huge record. JSON escapes control characters, and the
-        // MessagePack refusal has no zero byte, so the only NUL is the terminator.
-        bytes.push(0);
+        });
+        // JSON escapes control characters, and the MessagePack refusal has no zero byte, so the
+        // only NUL is the terminator. No capacity is kept from an earlier huge record.
         FLUENT_BIT_OUT.with(|buffer| {
-            *buffer = bytes;
+            buffer.clear();
+            if buffer.capacity() > (64 << 10) && buffer.capacity() > 4 * (answer.len() + 1) {
+                *buffer = Vec::new();
+            }
+            buffer.reserve(answer.len() + 1);
+            buffer.extend_from_slice(&answer);
+            buffer.push(0);
             buffer.as_ptr()
         })
     }
