@@ -14,7 +14,9 @@ Records, made from the repository's fixtures the way Fluent Bit hands them to th
 
 Each record is copied, NUL-terminated, into memory the module's allocator does not own (as WAMR's
 app heap is), then `s3norm_fluent_bit_filter` is called on one instance for all records. Prints
-mean, median and max fuel per record for each set.
+mean, median and max fuel per record for each set. The instance's first call (one SAL record and
+one CloudTrail record, not counted) pays for what is built once per instance (the operation
+table's indexes); its fuel is reported as `first_call`.
 """
 import json
 import statistics
@@ -93,15 +95,19 @@ def main() -> int:
         "ct_wrapped": [json.dumps({"log": json.dumps(r)}).encode() for r in cloudtrail_records()],
     }
     report = {}
+    # Once per instance, not per record: the first call builds the operation table's indexes.
+    report["first_call"] = {"records": 2, "fuel": call(sets["sal"][0]) + call(sets["ct_object"][0])}
     for name, records in sets.items():
         fuel = [call(r) for r in records]
         report[name] = {"records": len(fuel), "mean": round(statistics.mean(fuel)), "median": round(statistics.median(fuel)), "max": max(fuel)}
     if "--json" in sys.argv[2:]:
         print(json.dumps(report))
     else:
+        print(f"first call of the instance (one SAL, one CloudTrail record): {report['first_call']['fuel']:,} fuel")
         print(f"{'records':<12} {'n':>5} {'mean fuel':>12} {'median':>12} {'max':>12}")
         for name, r in report.items():
-            print(f"{name:<12} {r['records']:>5} {r['mean']:>12,} {r['median']:>12,} {r['max']:>12,}")
+            if name != "first_call":
+                print(f"{name:<12} {r['records']:>5} {r['mean']:>12,} {r['median']:>12,} {r['max']:>12,}")
     return 0
 
 

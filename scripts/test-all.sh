@@ -5,7 +5,8 @@
 #   2. cargo test            unit, integration, golden, schema, property and CLI tests
 #   3. scripts/build-wasm.sh the nodejs and web packages and the zero-import raw module
 #   4. npm test (js-harness) the packed npm package from CJS/ESM, parity with the native CLI,
-#                            the raw module under Node and Wasmtime, garbage, headless Chromium
+#                            the raw module under Node and Wasmtime, garbage, headless Chromium,
+#                            the Fluent Bit filter convention, s3norm serve between Vector's ends
 #   5. viewer                npm ci (when its lockfile changed), build, and its Playwright tests
 #                            in headless Chromium (counts vs the CLI, facets, XSS corpus, network)
 set -euo pipefail

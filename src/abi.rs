@@ -20,11 +20,6 @@ pub const ABI_VERSION: u32 = 1;
 /// Largest request accepted, in bytes. Larger requests get one `too_large` error.
 pub const MAX_REQUEST_BYTES: usize = 256 << 20;
 
-/// Keys of a shipper event that name where the text came from, in order of preference.
-const LOG_NAME_KEYS: [&str; 3] = ["log_name", "file", "object"];
-/// Keys of a shipper event that hold the log text: Vector's `message`, Fluent Bit's `log`.
-const MESSAGE_KEYS: [&str; 2] = ["message", "log"];
-
 /// Normalize the request `input_json` and return the response JSON.
 pub fn transform(input_json: &str) -> String {
     let mut response = Response::default();
@@ -133,19 +128,8 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
                 (Err(why), _) => out.error(invalid_request(&why, request)),
             }
         }
-        Value::Object(map) => match shipper_message(map) {
-            Some((key, text)) => {
-                let mut options = options.clone();
-                if options.log_name.is_none() {
-                    options.log_name = LOG_NAME_KEYS.iter().find_map(|k| map.get(*k).and_then(Value::as_str)).map(str::to_owned);
-                }
-                // Everything but the text itself, which can be large and is normalized instead.
-                let carried: Map<String, Value> =
-                    map.iter().filter(|(k, _)| k.as_str() != key).map(|(k, v)| (k.clone(), v.clone())).collect();
-                options.normalizer().with_source_event(carried).slice(text.as_bytes(), out);
-            }
-            None => options.normalizer().walk(request, None, Location::default(), out),
-        },
+        // A shipper's event or a CloudTrail record or container (the normalizer tells them apart).
+        Value::Object(_) => options.normalizer().value(request, None, Location::default(), out),
         _ => out.error(invalid_request("a request is a string, an object or an array", request)),
     }
     out.default_index = outer_index;
@@ -154,14 +138,6 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
 /// `{"input": …}` with at most `options` beside it.
 fn is_wrapped_request(map: &Map<String, Value>) -> bool {
     (map.contains_key("input") || map.contains_key("options")) && map.keys().all(|k| k == "input" || k == "options")
-}
-
-/// A shipper event's text: `message` or `log` as a string, when the object is not a record.
-fn shipper_message(map: &Map<String, Value>) -> Option<(&'static str, &str)> {
-    if map.contains_key("eventName") {
-        return None;
-    }
-    MESSAGE_KEYS.iter().find_map(|k| map.get(*k).and_then(Value::as_str).map(|text| (*k, text)))
 }
 
 fn invalid_request(why: &str, request: &Value) -> ErrorRecord {

@@ -42,6 +42,8 @@
 //! - [`operations`]: SAL operations and CloudTrail eventNames side by side, with evidence.
 //! - [`ocsf`]: the event types and the writer.
 //! - [`abi`]: the JSON-in/JSON-out `transform` every binding (wasm-bindgen, the raw module) shares.
+//! - [`shipper`]: what a log shipper (Vector, Fluent Bit) hands on, and how it is read.
+//! - [`json`]: byte scans over JSON text (nesting depth) for hosts that bound recursion.
 
 mod aws;
 mod cloudtrail;
@@ -52,9 +54,11 @@ mod sink;
 mod timefmt;
 
 pub mod abi;
+pub mod json;
 pub mod ocsf;
 pub mod operations;
 pub mod sal;
+pub mod shipper;
 
 pub use error::{ErrorKind, ErrorRecord, RecordError, MAX_ERROR_INPUT};
 pub use normalize::{Normalizer, Options};

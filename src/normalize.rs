@@ -10,8 +10,10 @@
 
 use crate::cloudtrail::{self, classify_source, Shape, Source};
 use crate::error::{ErrorKind, ErrorRecord};
+use crate::json;
 use crate::ocsf::{from_cloudtrail, from_sal, Context};
 use crate::sal;
+use crate::shipper::{self, ShipperEvent};
 use crate::sink::{Counter, Skip};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
@@ -35,11 +37,17 @@ pub struct Options {
     /// Largest accepted JSON document, in bytes; a larger one becomes a `too_large` error.
     /// Default: 64 MiB.
     pub max_json_bytes: usize,
+    /// `Some(n)`: JSON input is parsed (and dropped) without recursion, and its arrays and
+    /// objects nested more than `n` levels deep are kept as their JSON text, a string
+    /// ([`crate::json::parse`]): for hosts with a small stack (Fluent Bit's WASM filter), where
+    /// nothing may recurse with the input's nesting. Default: `None` (serde_json, which refuses
+    /// more than 128 levels).
+    pub flatten_below: Option<usize>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20 }
+        Options { raw_data: false, log_name: None, max_line_bytes: 1 << 20, max_json_bytes: 64 << 20, flatten_below: None }
     }
 }
 
@@ -64,6 +72,11 @@ impl Options {
         self.max_json_bytes = bytes;
         self
     }
+    /// Set [`Options::flatten_below`].
+    pub fn flatten_below(mut self, levels: usize) -> Self {
+        self.flatten_below = Some(levels);
+        self
+    }
 }
 
 /// Where a unit sits in its source, for error records.
@@ -82,15 +95,23 @@ impl Location {
 /// Turns S3 server access log lines and CloudTrail records into OCSF events. Cheap to build,
 /// immutable once built, and shareable across threads. Read with [`Normalizer::read`] (a stream),
 /// [`Normalizer::read_str`], [`Normalizer::read_bytes`], [`Normalizer::read_line`] or [`Normalizer::read_value`].
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Normalizer {
     pub(crate) options: Options,
     source_event: Option<Map<String, Value>>,
+    /// Whether a top-level object may be a shipper's event; off inside a shipper's text.
+    shipper_events: bool,
+}
+
+impl Default for Normalizer {
+    fn default() -> Self {
+        Normalizer::new(Options::default())
+    }
 }
 
 impl Normalizer {
     pub fn new(options: Options) -> Self {
-        Normalizer { options, source_event: None }
+        Normalizer { options, source_event: None, shipper_events: true }
     }
 
     /// Carry a shipper's event fields (everything around its log text) into every event's
@@ -126,11 +147,20 @@ impl Normalizer {
         }
     }
 
-    /// A non-blank line: an NDJSON CloudTrail record (or container) when it starts with `{`, else SAL.
+    /// A non-blank line: a shipper's event or an NDJSON CloudTrail record (or container) when it
+    /// starts with `{`, else SAL.
     fn line(&self, line: &str, at: Location, out: &mut Counter<'_>) {
         if line.trim_start().starts_with('{') {
-            return match serde_json::from_str::<Value>(line) {
-                Ok(value) => self.walk(&value, Some(line), at, out),
+            if self.shipper_events {
+                if let Some(event) = ShipperEvent::from_json(line, self.options.flatten_below) {
+                    return self.shipper(event, at, out);
+                }
+            }
+            return match self.parse(line) {
+                Ok(value) => {
+                    self.value(&value, Some(line), at, out);
+                    self.discard(value)
+                }
                 Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
             };
         }
@@ -146,52 +176,148 @@ impl Normalizer {
 
     /// A whole JSON text (a document, not a line): a record, a container, or an error.
     pub(crate) fn json_text(&self, text: &str, at: Location, out: &mut Counter<'_>) {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => self.walk(&value, Some(text.trim()), at, out),
+        match self.parse(text) {
+            Ok(value) => {
+                self.value(&value, Some(text.trim()), at, out);
+                self.discard(value)
+            }
             Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
+        }
+    }
+
+    /// Drop a parsed value; without recursing when the caller bounds recursion (see
+    /// [`Options::flatten_below`]).
+    fn discard(&self, value: Value) {
+        if self.options.flatten_below.is_some() {
+            json::drop_flat(value)
+        }
+    }
+
+    /// JSON text parsed as [`Options::flatten_below`] says.
+    fn parse(&self, text: &str) -> Result<Value, json::ParseError> {
+        json::parse(text, self.options.flatten_below)
+    }
+
+    /// A whole parsed unit (a line, a document, a request): a shipper's event, or what [`walk`]
+    /// reads.
+    ///
+    /// [`walk`]: Normalizer::walk
+    pub(crate) fn value(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
+        let Value::Object(map) = value else { return self.walk(value, raw, at, out) };
+        if !self.shipper_events {
+            return self.walk(value, raw, at, out);
+        }
+        if let Some(event) = ShipperEvent::from_map(map) {
+            return self.shipper(event, at, out);
+        }
+        // A record that names its source (a shipper parsed the line and added `file`).
+        match shipper::named_source(map) {
+            Some(name) if self.options.log_name.is_none() => {
+                let named = Normalizer { options: self.options.clone().log_name(name), source_event: None, shipper_events: false };
+                named.walk(value, raw, at, out)
+            }
+            _ => self.walk(value, raw, at, out),
+        }
+    }
+
+    /// A shipper's event: its text read by a normalizer that names the source and carries the
+    /// other fields, as any text is read (so a line and an ABI request give the same units).
+    /// Errors in a one-line text point at the event's own line when it has one.
+    pub(crate) fn shipper(&self, event: ShipperEvent<'_>, at: Location, out: &mut Counter<'_>) {
+        let multiline = event.multiline();
+        let (text, log_name, fields) = event.into_parts();
+        let mut options = self.options.clone();
+        if options.log_name.is_none() {
+            options.log_name = log_name.map(Cow::into_owned);
+        }
+        let mut inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
+        if multiline {
+            inner.slice(text.as_bytes(), out);
+        } else {
+            inner.one_line(&text, at, out);
+        }
+        if let Some(fields) = inner.source_event.take() {
+            inner.discard(Value::Object(fields));
+        }
+    }
+
+    /// A text of one line read as [`Normalizer::slice`] reads it (a JSON document when it starts
+    /// with `{` or `[`, else a line), without looking for line ends. Errors carry `at`'s line, or
+    /// line 1 as `slice` gives a text of lines.
+    fn one_line(&self, text: &str, at: Location, out: &mut Counter<'_>) {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        match text.trim_start_matches([' ', '\t', '\r', '\x0c']).as_bytes().first() {
+            Some(b'{' | b'[') if text.len() > self.options.max_json_bytes => {
+                let record = ErrorRecord::document_too_large(Some(text.len() as u64), self.options.max_json_bytes, text.as_bytes());
+                out.error(self.locate(record, at))
+            }
+            Some(b'{' | b'[') => self.json_text(text, at, out),
+            _ => self.line_bytes(text.as_bytes(), if at.line.is_some() { at } else { Location::line(1) }, out),
         }
     }
 
     /// A parsed JSON value: a record or a container of records. `raw` is its text, when known.
     pub(crate) fn walk(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
-        match cloudtrail::shape(value) {
-            Shape::Record(record) => self.record(record, raw, at, out),
-            Shape::List(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    self.walk(item, None, Location { index: Some(i as u64), ..at }, out);
+        self.walk_within(value, raw, at, true, out)
+    }
+
+    /// [`Normalizer::walk`]. Containers nest (an array of trail files, an envelope in an array):
+    /// they are walked with a stack of pending values rather than by recursion, so the call stack
+    /// does not grow with the input's nesting (Fluent Bit's interpreter has 8 KiB). A CloudWatch
+    /// Logs message is parsed and walked in turn, once (`logs`): CloudWatch Logs does not put a
+    /// payload inside a payload's message.
+    fn walk_within<'v>(&self, value: &'v Value, raw: Option<&'v str>, at: Location, logs: bool, out: &mut Counter<'_>) {
+        let mut next = Some((value, raw, at));
+        let mut pending: Vec<(&'v Value, Option<&'v str>, Location)> = Vec::new();
+        while let Some((value, raw, at)) = next.take().or_else(|| pending.pop()) {
+            match cloudtrail::shape(value) {
+                Shape::Record(record) => self.record(record, raw, at, out),
+                Shape::List(items) => {
+                    // In order: the first item comes off the stack first.
+                    pending.extend(items.iter().enumerate().rev().map(|(i, item)| (item, None, Location { index: Some(i as u64), ..at })));
                 }
-            }
-            Shape::Wrapped(inner) => self.walk(inner, None, at, out),
-            Shape::LogEvents(events) => {
-                for (i, log_event) in events.iter().enumerate() {
-                    let at = Location { index: Some(i as u64), ..at };
-                    match log_event.get("message").and_then(Value::as_str) {
-                        Some(message) => match serde_json::from_str::<Value>(message) {
-                            Ok(inner) => self.walk(&inner, Some(message), at, out),
-                            Err(e) => out.error(self.error(
-                                ErrorKind::JsonSyntax,
-                                format!("CloudWatch Logs message is not JSON: {e}"),
-                                message,
+                Shape::Wrapped(inner) => next = Some((inner, None, at)),
+                Shape::LogEvents(events) if logs => {
+                    for (i, log_event) in events.iter().enumerate() {
+                        let at = Location { index: Some(i as u64), ..at };
+                        match log_event.get("message").and_then(Value::as_str) {
+                            Some(message) => match self.parse(message) {
+                                Ok(inner) => {
+                                    self.walk_within(&inner, Some(message), at, false, out);
+                                    self.discard(inner)
+                                }
+                                Err(e) => out.error(self.error(
+                                    ErrorKind::JsonSyntax,
+                                    format!("CloudWatch Logs message is not JSON: {e}"),
+                                    message,
+                                    at,
+                                )),
+                            },
+                            None => out.error(self.error_for_value(
+                                ErrorKind::NotCloudTrail,
+                                "CloudWatch Logs event has no message string",
+                                log_event,
+                                None,
                                 at,
                             )),
-                        },
-                        None => out.error(self.error_for_value(
-                            ErrorKind::NotCloudTrail,
-                            "CloudWatch Logs event has no message string",
-                            log_event,
-                            None,
-                            at,
-                        )),
+                        }
                     }
                 }
-            }
-            Shape::ControlMessage => out.skip(Skip::new("logs.amazonaws.com", "CONTROL_MESSAGE")),
-            Shape::S3EventNotification(what) => {
-                let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
-                out.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
-            }
-            Shape::Unknown(why) => {
-                out.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at))
+                Shape::LogEvents(_) => out.error(self.error_for_value(
+                    ErrorKind::NotCloudTrail,
+                    "not CloudTrail: a CloudWatch Logs payload inside a CloudWatch Logs message",
+                    value,
+                    raw,
+                    at,
+                )),
+                Shape::ControlMessage => out.skip(Skip::new("logs.amazonaws.com", "CONTROL_MESSAGE")),
+                Shape::S3EventNotification(what) => {
+                    let message = format!("an S3 Event Notification ({what}), not a CloudTrail record");
+                    out.error(self.error_for_value(ErrorKind::S3EventNotification, &message, value, raw, at))
+                }
+                Shape::Unknown(why) => {
+                    out.error(self.error_for_value(ErrorKind::NotCloudTrail, &format!("not CloudTrail: {why}"), value, raw, at))
+                }
             }
         }
     }

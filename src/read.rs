@@ -137,10 +137,11 @@ impl Normalizer {
         out.stats
     }
 
-    /// Read an already parsed JSON value: a CloudTrail record or any container of records.
+    /// Read an already parsed JSON value: a CloudTrail record, any container of records, or a
+    /// shipper's event ([`crate::shipper`]).
     pub fn read_value(&self, value: &Value, sink: &mut dyn Sink) -> Stats {
         let mut out = Counter::new(sink);
-        self.walk(value, None, Location::default(), &mut out);
+        self.value(value, None, Location::default(), &mut out);
         out.stats
     }
 

@@ -11,6 +11,9 @@ use crate::timefmt::parse_rfc3339;
 const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
 
 /// Map one S3 record. `Err` says which field the event cannot do without.
+// Not inlined: its large frame is gone before the event is written (a shallow stack for
+// interpreters such as Fluent Bit's WAMR, where every live frame counts).
+#[inline(never)]
 pub(crate) fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Event<'a>, RecordError> {
     let event_name = str_of(record, "eventName").ok_or(RecordError::NoEventName)?;
     // Logstash's date filter moves eventTime into `@timestamp` (as in OTRF's datasets).

@@ -8,6 +8,9 @@ use crate::sal::{field, parse_request_line, SalRecord};
 /// Methods OCSF's `http_request.http_method` enum accepts; any other stays out of the event.
 const OCSF_HTTP_METHODS: [&str; 9] = ["GET", "PUT", "HEAD", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
 
+// Not inlined: its large frame is gone before the event is written (a shallow stack for
+// interpreters such as Fluent Bit's WAMR, where every live frame counts).
+#[inline(never)]
 pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &Context<'a>) -> Event<'a> {
     let operation = r.raw(field::OPERATION);
     let request_line = r.get(field::REQUEST_URI).and_then(parse_request_line);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+       s3norm serve --listen ADDR [--raw]   (see s3norm serve --help)
 
 Normalize Amazon S3 server access logs and CloudTrail S3 records into OCSF 1.8.0
 API Activity events, written as NDJSON on standard output.
@@ -31,6 +32,7 @@ pub enum Command {
     Help,
     Version,
     Normalize(Args),
+    Serve(crate::serve::ServeCommand),
 }
 
 /// Options of `s3norm normalize`.
@@ -53,6 +55,10 @@ where
 {
     use lexopt::prelude::*;
 
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if args.first().is_some_and(|a| a == "serve") {
+        return crate::serve::parse_args(&args[1..]).map(Command::Serve);
+    }
     let mut parser = lexopt::Parser::from_args(args);
     let mut command_seen = false;
     let mut out = Args::default();
@@ -77,7 +83,7 @@ where
             }
             Value(value) if !command_seen => {
                 if value != "normalize" {
-                    return Err(format!("unknown command '{}'", value.to_string_lossy()));
+                    return Err(format!("unknown command '{}' (expected 'normalize' or 'serve')", value.to_string_lossy()));
                 }
                 command_seen = true;
             }
@@ -86,7 +92,7 @@ where
         }
     }
     if !command_seen {
-        return Err("missing command (expected 'normalize')".to_owned());
+        return Err("missing command (expected 'normalize' or 'serve')".to_owned());
     }
     Ok(Command::Normalize(out))
 }

@@ -1,13 +1,14 @@
 //! Inputs: which files a run reads (walking directories), and opening one of them (gzip detected
 //! by content). Reading is the library's: `Normalizer::read`.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Cursor, Read};
 use std::path::PathBuf;
 
 use indicatif::ProgressBar;
-use s3norm::{Normalizer, ReadError, Stats};
+use s3norm::{ErrorRecord, Event, Normalizer, ReadError, Sink, Skip, Stats};
 
 use crate::output::Output;
 
@@ -187,8 +188,28 @@ fn open(input: &Input, bar: Option<&ProgressBar>) -> io::Result<Box<dyn Read>> {
 /// units read before it have been emitted and are counted in it. Stops early when `out` has
 /// stopped (an output failed).
 pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
+    if input.path.is_some() {
+        return read(input, normalizer, out, bar, |raw| raw);
+    }
+    // Standard input may pause (a pipe from a live source): whenever the reader is about to wait
+    // for more, what has been written goes out, so a reader downstream sees each line's output
+    // promptly rather than at the next buffer-full. The reader and the sink are never called at
+    // the same time, so they can share the output through a `RefCell`.
+    let shared = RefCell::new(out);
+    let mut sink = SharedSink(&shared);
+    read(input, normalizer, &mut sink, bar, |raw| Box::new(FlushBeforeRead { inner: raw, out: &shared }))
+}
+
+/// Open `input`, wrap its bytes with `wrap`, and read them (gzip detected by content).
+fn read<'a>(
+    input: &Input,
+    normalizer: &Normalizer,
+    out: &mut dyn Sink,
+    bar: Option<&ProgressBar>,
+    wrap: impl FnOnce(Box<dyn Read>) -> Box<dyn Read + 'a>,
+) -> Result<Stats, ReadError> {
     let failed = |error| ReadError { stats: Stats::default(), error };
-    let mut raw = open(input, bar).map_err(failed)?;
+    let mut raw = wrap(open(input, bar).map_err(failed)?);
     let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
     (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut magic).map_err(failed)?;
     let gzip = magic == GZIP_MAGIC;
@@ -198,5 +219,37 @@ pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: 
         normalizer.read(flate2::read::MultiGzDecoder::new(raw), out)
     } else {
         normalizer.read(raw, out)
+    }
+}
+
+/// The run's output as a sink, shared with [`FlushBeforeRead`].
+struct SharedSink<'o, 'r>(&'r RefCell<&'o mut Output>);
+
+impl Sink for SharedSink<'_, '_> {
+    fn event(&mut self, event: &Event<'_>) {
+        self.0.borrow_mut().event(event)
+    }
+    fn error(&mut self, error: ErrorRecord) {
+        self.0.borrow_mut().error(error)
+    }
+    fn skip(&mut self, skip: Skip) {
+        self.0.borrow_mut().skip(skip)
+    }
+    fn stopped(&self) -> bool {
+        self.0.borrow().stopped()
+    }
+}
+
+/// Flushes the output before each read of the input underneath: a read is where a pipe waits.
+/// (The reader buffers 64 KiB at a time, so on a busy pipe this is one flush per 64 KiB read.)
+struct FlushBeforeRead<'o, 'r> {
+    inner: Box<dyn Read>,
+    out: &'r RefCell<&'o mut Output>,
+}
+
+impl Read for FlushBeforeRead<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.out.borrow_mut().flush_pending();
+        self.inner.read(buf)
     }
 }

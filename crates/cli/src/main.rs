@@ -6,11 +6,12 @@
 //!
 //! Modules: [`args`] parses the command line, [`input`] finds the inputs and opens them (gzip
 //! included; the library reads them), [`output`] is the sink that writes what the library
-//! produces. The library counts.
+//! produces. The library counts. [`serve`] is `s3norm serve`, the sidecar for log shippers.
 
 mod args;
 mod input;
 mod output;
+mod serve;
 
 use std::fs::{self, File};
 use std::io::{self, IsTerminal, Write};
@@ -44,6 +45,11 @@ fn main() -> ExitCode {
             EXIT_OK
         }
         Ok(Command::Normalize(args)) => run(args),
+        Ok(Command::Serve(serve::ServeCommand::Help)) => {
+            let _ = io::stdout().lock().write_all(serve::USAGE.as_bytes());
+            EXIT_OK
+        }
+        Ok(Command::Serve(serve::ServeCommand::Serve(args))) => serve::run(args),
         Err(message) => usage_error(&message),
     };
     ExitCode::from(code)

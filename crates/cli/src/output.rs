@@ -71,6 +71,25 @@ impl Output {
         }
     }
 
+    /// Write out what is buffered (events and error records), keeping the first failure: for when
+    /// the input pauses and whoever reads the output should not wait for the next buffer-full.
+    pub fn flush_pending(&mut self) {
+        if self.failure.is_some() {
+            return;
+        }
+        if let Err(e) = self.events.flush() {
+            self.failure = Some(Failure::Stdout(e));
+            return;
+        }
+        let flushed = match &mut self.errors {
+            ErrorOut::File(_, w) => w.flush(),
+            ErrorOut::Stderr(w) => w.flush(),
+        };
+        if let Err(e) = flushed {
+            self.fail_errors(e);
+        }
+    }
+
     /// Flush the outputs and clear the progress bar; the first output failure.
     pub fn finish(mut self) -> Option<Failure> {
         if self.failure.is_none() {

@@ -1,0 +1,563 @@
+//! JSON text without building whole values: where a value ends and a string's contents (so a
+//! host can look at the top level of an object without parsing the rest, as for a shipper's
+//! event, see [`crate::shipper`]), and a parse that does not recurse and keeps whatever nests
+//! deeper than a limit as text, so that nothing recurses deeper than a host's stack allows.
+//!
+//! # Invariants
+//! - The scans do not recurse and do not allocate, except `string_at` when a string has escapes.
+//!   They look at eight bytes at a time where they can: in an interpreter (Fluent Bit's WAMR)
+//!   the cost of a record is the instructions run, and most of a record is plain text.
+//! - The scans are *conservative*: on valid JSON they give the exact answer; on anything they do
+//!   not understand they give up (`None`), and the caller parses the text with serde_json, whose
+//!   verdict (and error message) stands. So they never accept a text serde_json would refuse, and
+//!   `string_at` gives exactly serde_json's string.
+//! - [`parse`] builds exactly the [`Value`] serde_json builds, or, when asked to bound nesting,
+//!   the same value with its deepest parts kept as their JSON text, without recursing.
+
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+
+/// serde_json's own nesting limit: deeper JSON does not parse.
+pub const SERDE_MAX_DEPTH: usize = 128;
+
+/// JSON text parsed into the [`Value`] serde_json builds for it. With `flatten_below: Some(n)`
+/// the parse keeps its open arrays and objects on a heap stack instead of recursing, so a host's
+/// call stack does not grow with the input's nesting, and an array or object nested more than `n`
+/// levels deep (`{"a":[1]}` is 2 levels) becomes a string holding its JSON text: still checked to
+/// be valid JSON, still all there, but no longer a structure that anything recurses into or that
+/// nests an output deeper. Its error messages are then its own (serde_json's wording, positions as
+/// near as it can). With `None` it is `serde_json::from_str` (which refuses more than 128 levels).
+pub fn parse(text: &str, flatten_below: Option<usize>) -> Result<Value, ParseError> {
+    match flatten_below {
+        None => serde_json::from_str(text).map_err(|e| ParseError(e.to_string())),
+        Some(levels) => parse_flat(text, levels),
+    }
+}
+
+/// Why JSON text did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError(String);
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// An array or object being read.
+enum Open {
+    /// Being built; the key its next value goes under.
+    Array(Vec<Value>),
+    Object(Map<String, Value>, String),
+    /// Too deep to build: checked and kept as the text from `start` (the outermost such).
+    Flat {
+        start: usize,
+        object: bool,
+    },
+    /// Inside a `Flat` one: checked only.
+    Skipped {
+        object: bool,
+    },
+}
+
+impl Open {
+    fn is_object(&self) -> bool {
+        match self {
+            Open::Array(_) => false,
+            Open::Object(..) => true,
+            Open::Flat { object, .. } | Open::Skipped { object } => *object,
+        }
+    }
+    fn building(&self) -> bool {
+        matches!(self, Open::Array(_) | Open::Object(..))
+    }
+}
+
+fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
+    let bytes = text.as_bytes();
+    let fail = |at: usize, what: &str| -> ParseError {
+        // serde_json's position: the line, and the column of the offending byte (1-based).
+        let at = at.min(bytes.len());
+        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line = 1 + bytes[..line_start].iter().filter(|&&b| b == b'\n').count();
+        let column = (at + 1).min(bytes.len()) - line_start;
+        ParseError(format!("{what} at line {line} column {column}"))
+    };
+    let mut open: Vec<Open> = Vec::new();
+    let mut i = skip_ws(bytes, 0);
+    loop {
+        // A value starts at `i`. Inside a flattened container it is checked, not kept (`Null`).
+        let building = open.last().is_none_or(Open::building);
+        let mut value = match bytes.get(i) {
+            None => return Err(fail(i, "EOF while parsing a value")),
+            Some(&b) if b == b'{' || b == b'[' => {
+                let object = b == b'{';
+                let start = i;
+                i = skip_ws(bytes, i + 1);
+                let empty = bytes.get(i) == Some(if object { &b'}' } else { &b']' });
+                let container = if !building {
+                    Open::Skipped { object }
+                } else if open.len() >= flatten_below {
+                    Open::Flat { start, object }
+                } else if object {
+                    Open::Object(Map::new(), String::new())
+                } else {
+                    Open::Array(Vec::new())
+                };
+                if empty {
+                    i += 1;
+                    close(container, text, i)
+                } else {
+                    if object {
+                        let key;
+                        (key, i) = object_key(text, i).map_err(|(at, what)| fail(at, what))?;
+                        open.push(match container {
+                            Open::Object(map, _) => Open::Object(map, key),
+                            other => other,
+                        });
+                    } else {
+                        open.push(container);
+                    }
+                    continue;
+                }
+            }
+            Some(b'"') => {
+                let (end, s, _) = string_at(text, i).ok_or_else(|| fail(i, "invalid string"))?;
+                i = end;
+                if building {
+                    Value::String(s.into_owned())
+                } else {
+                    Value::Null
+                }
+            }
+            Some(b't' | b'f' | b'n') => {
+                let (word, value) = match bytes[i] {
+                    b't' => ("true", Value::Bool(true)),
+                    b'f' => ("false", Value::Bool(false)),
+                    _ => ("null", Value::Null),
+                };
+                if !bytes[i..].starts_with(word.as_bytes()) {
+                    return Err(fail(i, "expected ident"));
+                }
+                i += word.len();
+                value
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let len = bytes[i..].iter().position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
+                let end = i + len.unwrap_or(bytes.len() - i);
+                // serde_json reads the number itself, so it is the same number (as a `Value`: the
+                // parser the module has anyway, not a second copy of it for `Number`).
+                let number = match serde_json::from_str::<Value>(&text[i..end]) {
+                    Ok(number @ Value::Number(_)) => number,
+                    _ => return Err(fail(i, "invalid number")),
+                };
+                i = end;
+                number
+            }
+            Some(_) => return Err(fail(i, "expected value")),
+        };
+        // Put the value where it belongs, closing every array and object it completes.
+        loop {
+            i = skip_ws(bytes, i);
+            let Some(top) = open.last_mut() else {
+                return if i == bytes.len() { Ok(value) } else { Err(fail(i, "trailing characters")) };
+            };
+            let object = top.is_object();
+            match top {
+                Open::Array(items) => items.push(value),
+                Open::Object(map, key) => {
+                    map.insert(std::mem::take(key), value);
+                }
+                Open::Flat { .. } | Open::Skipped { .. } => {}
+            }
+            match (bytes.get(i), object) {
+                (Some(b','), false) => {
+                    i = skip_ws(bytes, i + 1);
+                    break;
+                }
+                (Some(b','), true) => {
+                    let key;
+                    (key, i) = object_key(text, skip_ws(bytes, i + 1)).map_err(|(at, what)| fail(at, what))?;
+                    if let Open::Object(_, slot) = top {
+                        *slot = key;
+                    }
+                    break;
+                }
+                (Some(b']'), false) | (Some(b'}'), true) => i += 1,
+                (Some(_), false) => return Err(fail(i, "expected `,` or `]`")),
+                (Some(_), true) => return Err(fail(i, "expected `,` or `}`")),
+                (None, false) => return Err(fail(i, "EOF while parsing a list")),
+                (None, true) => return Err(fail(i, "EOF while parsing an object")),
+            }
+            value = match open.pop() {
+                Some(done) => close(done, text, i),
+                None => Value::Null, // never: `top` was just seen
+            };
+        }
+    }
+}
+
+/// The value of a container whose closing bracket ends just before `end`.
+fn close(done: Open, text: &str, end: usize) -> Value {
+    match done {
+        Open::Array(items) => Value::Array(items),
+        Open::Object(map, _) => Value::Object(map),
+        Open::Flat { start, .. } => Value::String(text[start..end].to_owned()),
+        Open::Skipped { .. } => Value::Null,
+    }
+}
+
+/// An object's key at `i` and the `:` after it: the key and where its value starts.
+fn object_key(text: &str, i: usize) -> Result<(String, usize), (usize, &'static str)> {
+    let bytes = text.as_bytes();
+    match bytes.get(i) {
+        Some(b'"') => {}
+        Some(b'}') => return Err((i, "trailing comma")),
+        Some(_) => return Err((i, "key must be a string")),
+        None => return Err((i, "EOF while parsing an object")),
+    }
+    let (end, key, _) = string_at(text, i).ok_or((i, "invalid string"))?;
+    let colon = skip_ws(bytes, end);
+    match bytes.get(colon) {
+        Some(b':') => Ok((key.into_owned(), skip_ws(bytes, colon + 1))),
+        Some(_) => Err((colon, "expected `:`")),
+        None => Err((colon, "EOF while parsing an object")),
+    }
+}
+
+/// Drop a value without recursing into it (a deep value's own drop recurses once per level).
+pub fn drop_flat(value: Value) {
+    let mut pending = vec![value];
+    while let Some(value) = pending.pop() {
+        match value {
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            _ => {}
+        }
+    }
+}
+
+/// `i` moved past JSON whitespace.
+pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = text.get(i) {
+        i += 1;
+    }
+    i
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in each byte of `w` equal to `b` (exact for the lowest such byte).
+#[inline(always)]
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * b as u64);
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// The first index at or after `i` holding `"`, `\` or a control character (or the end): where
+/// a string's plain run stops. Eight bytes at a time, as most of a line is plain text.
+#[inline]
+fn string_stop(text: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = text.get(i..i + 8) {
+        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'\\') | control;
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && !matches!(text[i], b'"' | b'\\' | 0..=0x1f) {
+        i += 1;
+    }
+    i
+}
+
+/// The first index at or after `i` holding `"`, `{`, `}`, `[` or `]` (or the end): where a
+/// container's scan must look.
+#[inline]
+fn structure_stop(text: &[u8], mut i: usize) -> usize {
+    while let Some(chunk) = text.get(i..i + 8) {
+        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'{') | bytes_equal(w, b'}') | bytes_equal(w, b'[') | bytes_equal(w, b']');
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < text.len() && !matches!(text[i], b'"' | b'{' | b'}' | b'[' | b']') {
+        i += 1;
+    }
+    i
+}
+
+/// The string that opens at `start` (a `"`): the index just past it, and its contents as
+/// serde_json reads them (borrowed when it has no escape) with whether they hold a `\n`. `None`
+/// when it is not a valid string (unterminated, a control character, a bad escape, a lone
+/// surrogate).
+pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>, bool)> {
+    let bytes = text.as_bytes();
+    let mut i = start + 1;
+    let mut stop = string_stop(bytes, i);
+    match bytes.get(stop) {
+        Some(b'"') => return Some((stop + 1, Cow::Borrowed(&text[i..stop]), false)),
+        Some(b'\\') => {}
+        _ => return None,
+    }
+    // The contents are at most as long as the rest of the text: one allocation.
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len() - i);
+    let mut newline = false;
+    loop {
+        out.extend_from_slice(&bytes[i..stop]);
+        match bytes.get(stop) {
+            Some(b'"') => break,
+            Some(b'\\') => {}
+            _ => return None,
+        }
+        let simple = match *bytes.get(stop + 1)? {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => {
+                let (c, used) = unicode_escape(bytes, stop)?;
+                newline |= c == '\n';
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                i = stop + used;
+                stop = string_stop(bytes, i);
+                continue;
+            }
+            _ => return None,
+        };
+        newline |= simple == b'\n';
+        out.push(simple);
+        i = stop + 2;
+        stop = string_stop(bytes, i);
+    }
+    // SAFETY: `out` is runs of `text` (UTF-8) cut only before and after ASCII bytes (`"`, `\`,
+    // the escapes), ASCII bytes, and whole encoded characters: valid UTF-8.
+    let out = unsafe { String::from_utf8_unchecked(out) };
+    Some((stop + 1, Cow::Owned(out), newline))
+}
+
+/// The index just past the value that starts at `start`, and how deep it nests (0 for a scalar).
+/// `None` when the value is not one this scan can delimit (the caller then parses the text).
+pub(crate) fn value_end(text: &[u8], start: usize) -> Option<(usize, usize)> {
+    match *text.get(start)? {
+        b'"' => skip_string(text, start).map(|end| (end, 0)),
+        b'{' | b'[' => {
+            let (mut depth, mut deepest) = (0usize, 0usize);
+            let mut i = start;
+            loop {
+                i = structure_stop(text, i);
+                match *text.get(i)? {
+                    b'"' => {
+                        i = skip_string(text, i)?;
+                        continue;
+                    }
+                    b'{' | b'[' => {
+                        depth += 1;
+                        deepest = deepest.max(depth);
+                    }
+                    _ => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some((i + 1, deepest));
+                        }
+                    }
+                }
+                i += 1;
+            }
+        }
+        // A number or a literal runs to the next delimiter; serde_json checks it when it is parsed.
+        b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
+            let len = text[start..].iter().position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))?;
+            Some((start + len, 0))
+        }
+        _ => None,
+    }
+}
+
+/// The index just past the string that opens at `start`, without reading its contents.
+fn skip_string(text: &[u8], start: usize) -> Option<usize> {
+    let mut i = start + 1;
+    loop {
+        i = string_stop(text, i);
+        match *text.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1, // a control character: serde_json refuses it when the value is parsed
+        }
+    }
+}
+
+/// `\uXXXX` (or a surrogate pair `\uD8xx\uDCxx`) at `i`: the character and the bytes used.
+fn unicode_escape(bytes: &[u8], i: usize) -> Option<(char, usize)> {
+    let hex = |at: usize| -> Option<u32> {
+        let digits = bytes.get(at..at + 4)?;
+        let mut n = 0;
+        for &d in digits {
+            n = n * 16 + (d as char).to_digit(16)?;
+        }
+        Some(n)
+    };
+    let first = hex(i + 2)?;
+    match first {
+        0xD800..=0xDBFF => {
+            if bytes.get(i + 6..i + 8)? != b"\\u" {
+                return None;
+            }
+            let second = hex(i + 8)?;
+            if !(0xDC00..=0xDFFF).contains(&second) {
+                return None;
+            }
+            char::from_u32(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)).map(|c| (c, 12))
+        }
+        0xDC00..=0xDFFF => None,
+        n => char::from_u32(n).map(|c| (c, 6)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unescape_agrees_with_serde_json() {
+        let cases = [
+            r#""plain""#,
+            r#""a \"quoted\" \\ path\/x \b\f\n\r\t""#,
+            r#""\u00e9\u20ac \ud83d\ude00 \u0000""#,
+            r#""\ud83d""#,
+            r#""\ude00 x""#,
+            r#""\ud83d\u0041""#,
+            r#""bad \x escape""#,
+            "\"raw \u{1} control\"",
+            r#""é €""#,
+            r#""\u12""#,
+            r#""trailing \""#,
+        ];
+        for case in cases {
+            let ours = string_at(case, 0).map(|(end, s, nl)| {
+                assert_eq!(end, case.len(), "{case}");
+                (s.into_owned(), nl)
+            });
+            let serde: Option<String> = serde_json::from_str(case).ok();
+            assert_eq!(ours.as_ref().map(|(s, _)| s.clone()), serde, "{case}");
+            if let Some((s, nl)) = ours {
+                assert_eq!(nl, s.contains('\n'), "{case}");
+            }
+        }
+        assert!(matches!(string_at("\"no escapes\" x", 0), Some((12, Cow::Borrowed("no escapes"), false))));
+        // Long runs, escapes on both sides of an eight-byte boundary.
+        for n in 0..20 {
+            let text = format!("\"{}\\n{}\\\"\"", "x".repeat(n), "é".repeat(n));
+            let serde: String = serde_json::from_str(&text).unwrap();
+            assert_eq!(string_at(&text, 0).map(|(_, s, nl)| (s.into_owned(), nl)), Some((serde, true)), "{text}");
+        }
+    }
+
+    #[test]
+    fn values_are_delimited() {
+        let text = br#"{"a": [1, {"b": "]}"}], "c": -1.5e3 , "d": true}"#;
+        let at = |s: &[u8]| text.windows(s.len()).position(|w| w == s).unwrap();
+        let (array, number) = (at(b"[1"), at(b"-1.5"));
+        assert_eq!(value_end(text, array), Some((array + 16, 2)));
+        assert_eq!(&text[array..array + 16], br#"[1, {"b": "]}"}]"#);
+        assert_eq!(value_end(text, number), Some((number + 6, 0)));
+        assert_eq!(value_end(b"[1,2", 0), None);
+        assert_eq!(value_end(b"x", 0), None);
+    }
+
+    #[test]
+    fn parse_is_serde_json_within_the_limit() {
+        let texts = [
+            r#" {"a":[{"b":"[[[[[[","n":-1.5e3,"u":18446744073709551615,"i":-3,"z":null,"t":true,"f":false}],"c":{},"d":[],"a":2} "#,
+            r#"[1, 2.5, "x\"y", [], {}, [[]], {"k": {"k": []}}]"#,
+            "\"top\"",
+            "  0 ",
+            "[1e300, -0, 0.1, 1E2, 123456789012345678901234567890]",
+        ];
+        for text in texts {
+            let serde: Value = serde_json::from_str(text).unwrap();
+            let ours = parse(text, Some(16)).unwrap();
+            assert_eq!(ours, serde, "{text}");
+            assert_eq!(ours.to_string(), serde.to_string(), "{text}");
+        }
+        for bad in [
+            "",
+            " ",
+            "{",
+            "[",
+            "[1,",
+            "[1,]",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{1:2}",
+            "[1 2]",
+            "nul",
+            "tru",
+            "01",
+            "1.",
+            "-",
+            "[1] x",
+            "\"abc",
+            "\"a\\qb\"",
+            "{\"a\":1}}",
+            "[\"\u{1}\"]",
+            "1e400",
+            "[--1]",
+            "[[[[1,]]]]",
+            "[[[[\"\\x\"]]]]",
+            "[[[{\"a\" 1}]]]",
+            "[[[[1}]]]",
+            "[[[[1]]]",
+            "{\"a\":[[[[{}]]]}",
+        ] {
+            let serde = serde_json::from_str::<Value>(bad);
+            for levels in [1, 2, 16] {
+                let ours = parse(bad, Some(levels));
+                assert!(serde.is_err() && ours.is_err(), "{bad:?} at {levels}: serde {serde:?}, ours {ours:?}");
+            }
+        }
+        assert_eq!(
+            parse("[1,\n  x]", Some(16)).unwrap_err().to_string(),
+            serde_json::from_str::<Value>("[1,\n  x]").unwrap_err().to_string()
+        );
+        assert_eq!(parse("[1 2]", Some(16)).unwrap_err().to_string(), serde_json::from_str::<Value>("[1 2]").unwrap_err().to_string());
+        assert_eq!(parse("[[1]]", Some(2)).unwrap(), serde_json::json!([[1]]));
+    }
+
+    #[test]
+    fn deep_parts_are_kept_as_their_text() {
+        let text = r#"{"a": [1, {"b" : [ [], {"c": "x\"]"} ]}], "d": {"e": {}}}"#;
+        assert_eq!(parse(text, Some(3)).unwrap(), serde_json::json!({"a": [1, {"b": r#"[ [], {"c": "x\"]"} ]"#}], "d": {"e": {}}}));
+        assert_eq!(parse(text, Some(1)).unwrap(), serde_json::json!({"a": r#"[1, {"b" : [ [], {"c": "x\"]"} ]}]"#, "d": r#"{"e": {}}"#}));
+        assert_eq!(parse("[[]]", Some(1)).unwrap(), serde_json::json!(["[]"]));
+        assert_eq!(parse("[]", Some(0)).unwrap(), serde_json::json!("[]"));
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let v = parse(&deep, Some(16)).unwrap();
+        let mut inner = &v;
+        for _ in 0..16 {
+            inner = &inner[0];
+        }
+        assert_eq!(inner.as_str().map(str::len), Some(deep.len() - 32));
+    }
+
+    #[test]
+    fn deep_values_drop_without_recursion() {
+        let mut v = Value::Null;
+        for _ in 0..200_000 {
+            v = Value::Array(vec![v]);
+        }
+        drop_flat(v);
+    }
+}
