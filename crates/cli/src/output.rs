@@ -77,7 +77,7 @@ impl Output {
         if self.failure.is_some() {
             return;
         }
-        if let Err(e) = self.events.flush() {
+        if let Err(e) = self.flush_events() {
             self.failure = Some(Failure::Stdout(e));
             return;
         }
