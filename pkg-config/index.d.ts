@@ -353,8 +353,15 @@ export interface Operation {
   sal: string | null;
   rule: OperationRule;
   activity: ActivityName;
-  /** Whether and how CloudTrail logs it. */
-  cloudtrail: 'Data' | 'Management' | 'No';
+  /**
+   * Whether and how CloudTrail logs it; 'UnknownName' when AWS says CloudTrail logs it but no
+   * document names the eventName (CORS preflight).
+   */
+  cloudtrail: 'Data' | 'Management' | 'No' | 'UnknownName';
+  /** Whether a server access log can hold a successful request of this operation. */
+  sal_logs: boolean;
+  /** What no AWS document or real log confirms: the CloudTrail eventName, or that the two SAL records of one request share its request ID. */
+  unverified: 'CloudTrailName' | 'SharedRequestId' | null;
   /** Evidence and confidence, or why the name was chosen. */
   note: string;
 }
