@@ -52,6 +52,7 @@ mod sink;
 mod timefmt;
 
 pub mod abi;
+pub mod correlate;
 pub mod ocsf;
 pub mod operations;
 pub mod sal;

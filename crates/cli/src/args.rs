@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 pub const USAGE: &str = "\
 Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+       s3norm correlate [--merge-memory MIB] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+       s3norm coverage [--json] [--errors PATH] [FILE|DIR|-]...
 
 Normalize Amazon S3 server access logs and CloudTrail S3 records into OCSF 1.8.0
 API Activity events, written as NDJSON on standard output.
@@ -21,6 +23,8 @@ Options:
   -h, --help         print this help and exit
   -V, --version      print the version and exit
 
+'s3norm correlate --help' and 's3norm coverage --help' describe the other two commands.
+
 Exit status: 0 success; 1 an input (or an output) could not be read or written;
 2 --strict and at least one error record; 64 usage error.
 ";
@@ -31,6 +35,8 @@ pub enum Command {
     Help,
     Version,
     Normalize(Args),
+    /// `correlate` or `coverage` (crate::correlate).
+    Correlate(crate::correlate::Args),
 }
 
 /// Options of `s3norm normalize`.
@@ -53,6 +59,15 @@ where
 {
     use lexopt::prelude::*;
 
+    let mut args = args.into_iter().map(Into::into).peekable();
+    let kind = match args.peek().and_then(|a| a.to_str()) {
+        Some("correlate") => Some(crate::correlate::Kind::Correlate),
+        Some("coverage") => Some(crate::correlate::Kind::Coverage),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        return crate::correlate::parse(kind, args.skip(1)).map(Command::Correlate);
+    }
     let mut parser = lexopt::Parser::from_args(args);
     let mut command_seen = false;
     let mut out = Args::default();
@@ -86,7 +101,7 @@ where
         }
     }
     if !command_seen {
-        return Err("missing command (expected 'normalize')".to_owned());
+        return Err("missing command (expected 'normalize', 'correlate' or 'coverage')".to_owned());
     }
     Ok(Command::Normalize(out))
 }

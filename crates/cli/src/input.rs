@@ -7,9 +7,7 @@ use std::io::{self, Cursor, Read};
 use std::path::PathBuf;
 
 use indicatif::ProgressBar;
-use s3norm::{Normalizer, ReadError, Stats};
-
-use crate::output::Output;
+use s3norm::{Normalizer, ReadError, Sink, Stats};
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -186,7 +184,7 @@ fn open(input: &Input, bar: Option<&ProgressBar>) -> io::Result<Box<dyn Read>> {
 /// Read one input and feed its units to `out`. An `Err` is a read failure (I/O, corrupt gzip); the
 /// units read before it have been emitted and are counted in it. Stops early when `out` has
 /// stopped (an output failed).
-pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
+pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut dyn Sink, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
     let failed = |error| ReadError { stats: Stats::default(), error };
     let mut raw = open(input, bar).map_err(failed)?;
     let mut magic = Vec::with_capacity(GZIP_MAGIC.len());

@@ -9,6 +9,7 @@
 //! produces. The library counts.
 
 mod args;
+mod correlate;
 mod input;
 mod output;
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             EXIT_OK
         }
         Ok(Command::Normalize(args)) => run(args),
+        Ok(Command::Correlate(args)) => correlate::run(args),
         Err(message) => usage_error(&message),
     };
     ExitCode::from(code)
