@@ -15,6 +15,7 @@ function initSync() {}
 module.exports = {
   transform: api.transform,
   normalize: api.normalize,
+  correlate: api.correlate,
   operations: api.operations,
   version: api.version,
   abiVersion: api.abiVersion,

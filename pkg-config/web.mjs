@@ -42,4 +42,4 @@ function ready() {
   }
 }
 
-export const { transform, normalize, operations, version, abiVersion } = createApi(glue, ready);
+export const { transform, normalize, correlate, operations, version, abiVersion } = createApi(glue, ready);

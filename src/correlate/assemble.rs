@@ -13,7 +13,7 @@
 //! CloudTrail inputs (completing what is held), until nothing is left. Memory stays bounded; the
 //! price past the bound is one more read of the inputs per bound's worth of held lines.
 
-use super::index::{Index, UnitHasher, CLOUDTRAIL, DONE, HELD_MAIN, HELD_SOURCE, SAL_COPY_SOURCE, SAL_MAIN};
+use super::index::{FastMap, Index, CLOUDTRAIL, DONE, HELD_MAIN, HELD_SOURCE, SAL_COPY_SOURCE, SAL_MAIN};
 use super::merge;
 use super::record::{Part, Record, Source};
 use super::Summary;
@@ -21,8 +21,6 @@ use crate::error::ErrorRecord;
 use crate::normalize::{Normalizer, Options};
 use crate::ocsf::{Event, SOURCES_BOTH, SOURCES_CLOUDTRAIL, SOURCES_SAL};
 use crate::sink::{sink_fn, Output, Sink, Skip};
-use std::collections::HashMap;
-use std::hash::BuildHasherDefault;
 
 /// What holding one line costs beyond its text: the table slot, the box, the bookkeeping.
 const HELD_OVERHEAD: usize = 64;
@@ -59,7 +57,7 @@ pub(crate) struct Writer<'w> {
     index: &'w mut Index,
     out: &'w mut dyn Sink,
     log_names: Vec<Option<String>>,
-    held: HashMap<u64, Held, BuildHasherDefault<UnitHasher>>,
+    held: FastMap<Held>,
     held_bytes: usize,
     budget: usize,
     pub(crate) mode: Mode,
@@ -76,7 +74,7 @@ impl<'w> Writer<'w> {
             index,
             out,
             log_names,
-            held: HashMap::default(),
+            held: FastMap::default(),
             held_bytes: 0,
             budget,
             mode: Mode::First,
@@ -132,10 +130,8 @@ impl<'w> Writer<'w> {
         match self.mode {
             Mode::Flush => self.write_single(e, r.source, true),
             Mode::First | Mode::HoldSal if r.source == Source::Sal => self.hold(id, r.part, e),
-            Mode::First | Mode::CompleteCloudTrail if r.source == Source::CloudTrail => {
-                if self.sal_complete(id) {
-                    self.complete(id, Some(e), (!linked).then_some(request_id));
-                }
+            Mode::First | Mode::CompleteCloudTrail if r.source == Source::CloudTrail && self.sal_complete(id) => {
+                self.complete(id, Some(e), (!linked).then_some(request_id));
             }
             _ => {}
         }
@@ -239,8 +235,7 @@ impl<'w> Writer<'w> {
 /// `f`; `None` when there is no line.
 fn with_line(line: Option<&HeldLine>, log_names: &[Option<String>], f: &mut dyn FnMut(Option<&Event<'_>>)) {
     let Some(line) = line else { return f(None) };
-    let mut options = Options::default();
-    options.log_name = log_names.get(line.input).cloned().flatten();
+    let options = Options { log_name: log_names.get(line.input).cloned().flatten(), ..Options::default() };
     let mut called = false;
     // Line 2: a held line has no byte-order mark left to strip.
     Normalizer::new(options).read_line(

@@ -5,14 +5,14 @@
 //! A request only one log saw gets the first reason that applies:
 //! 1. The operation table settles it: [`Reason::NotLoggedByCloudtrail`] (its row says CloudTrail
 //!    never logs it; also SAL's per-key delete lines before 9 June 2025, when CloudTrail began
-//!    writing per-key records), [`Reason::NotLoggedBySal`] (no SAL spelling, a CloudTrail record
-//!    without a bucket, or a successful `CreateBucket`/`DeleteBucket`), or
+//!    writing per-key records), [`Reason::NotLoggedBySal`] (no SAL spelling, or a successful
+//!    `CreateBucket`/`DeleteBucket`), or
 //!    [`Reason::CloudtrailNameUnknown`] (CloudTrail logs it under a name nobody has published).
 //! 2. [`Reason::HostIdMismatch`]: both logs have the request ID but different host IDs; they are
 //!    treated as two requests, each one-sided. [`Reason::NoRequestId`]: nothing to join on.
 //! 3. [`Reason::OutsideOverlap`]: the other log's input does not cover the time (CloudTrail: no
 //!    record at all within an hour of it) or that bucket at that time (SAL: no record of the bucket
-//!    within an hour of it).
+//!    within an hour of it; a CloudTrail record that names no bucket is never covered).
 //! 4. [`Reason::Unverified`]: the row is marked unverified, or the operation is not in the table;
 //!    the report says so rather than assert a reason.
 //! 5. SAL-only requests CloudTrail would file as data events: [`Reason::CloudtrailDataEventsOff`]
@@ -34,7 +34,7 @@ use crate::sink::Stats;
 use crate::timefmt::Rfc3339;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use std::collections::BTreeMap;
+use super::index::FastMap;
 
 /// Start of CloudTrail's per-key `DeleteObject` records for `DeleteObjects` calls: 9 June 2025
 /// 00:00 UTC (CloudTrail User Guide, document history), as epoch seconds.
@@ -266,9 +266,17 @@ impl Index {
     pub fn coverage(&mut self) -> Coverage {
         self.link_deleted_keys();
         let judge = Judge { index: self };
-        let mut rows: BTreeMap<&str, OperationRow> = BTreeMap::new();
+        // One row per interned operation first (several ids can share a name), merged by name below.
+        let mut by_id: Vec<OperationRow> = Vec::new();
+        fn row_of(by_id: &mut Vec<OperationRow>, op: u16) -> &mut OperationRow {
+            let i = usize::from(op);
+            if by_id.len() <= i {
+                by_id.resize(i + 1, OperationRow::default());
+            }
+            &mut by_id[i]
+        }
         for (_, unit) in self.units.iter().filter(|(_, u)| !u.has(ABSORBED)) {
-            let row = rows.entry(self.operations.name(unit.op)).or_default();
+            let row = row_of(&mut by_id, unit.op);
             let (sal, ct) = (unit.sal_records() > 0, unit.count(CLOUDTRAIL) > 0);
             if sal && ct && unit.has(HOST_MISMATCH) {
                 row.count(Source::Sal, Reason::HostIdMismatch, 1);
@@ -280,20 +288,28 @@ impl Index {
                 row.count(source, judge.reason(unit, source), 1);
             }
         }
-        for (&(op, log), &n) in &self.seen.no_request_id {
-            let source = if log == Source::Sal as u8 { Source::Sal } else { Source::CloudTrail };
+        for (&key, &n) in &self.seen.no_request_id {
+            let (op, log) = ((key >> 8) as u16, key & 0xff);
+            let source = if log == Source::Sal as u64 { Source::Sal } else { Source::CloudTrail };
             let reason = table_reason(self.operations.row(op), source, false, None, false).unwrap_or(Reason::NoRequestId);
-            rows.entry(self.operations.name(op)).or_default().count(source, reason, n);
+            row_of(&mut by_id, op).count(source, reason, n);
         }
-        let mut requests = OperationRow { operation: "(all)".to_owned(), ..OperationRow::default() };
-        let operations: Vec<OperationRow> = rows
+        let mut named: Vec<(&str, OperationRow)> = by_id
             .into_iter()
-            .map(|(name, mut row)| {
-                row.operation = name.to_owned();
-                requests.add(&row);
-                row
-            })
+            .enumerate()
+            .filter(|(_, r)| r.both + r.sal_only + r.cloudtrail_only > 0)
+            .map(|(op, r)| (self.operations.name(op as u16), r))
             .collect();
+        super::sort(&mut named, &|a, b| a.0 < b.0);
+        let mut requests = OperationRow { operation: "(all)".to_owned(), ..OperationRow::default() };
+        let mut operations: Vec<OperationRow> = Vec::new();
+        for (name, row) in named {
+            requests.add(&row);
+            match operations.last_mut() {
+                Some(last) if last.operation == name => last.add(&row),
+                _ => operations.push(OperationRow { operation: name.to_owned(), ..row }),
+            }
+        }
 
         let mut buckets: Vec<BucketRow> = self
             .seen
@@ -304,13 +320,13 @@ impl Index {
                     (s.records > 0).then(|| BucketSpan { records: s.records, first: time_text(s.first), last: time_text(s.last) })
                 };
                 BucketRow {
-                    bucket: self.buckets.name(id).unwrap_or_default().to_owned(),
+                    bucket: self.buckets.name(id as u32).unwrap_or_default().to_owned(),
                     server_access_log: span(&spans[Source::Sal as usize]),
                     cloudtrail: span(&spans[Source::CloudTrail as usize]),
                 }
             })
             .collect();
-        buckets.sort_by(|a, b| a.bucket.cmp(&b.bucket));
+        super::sort(&mut buckets, &|a, b| a.bucket < b.bucket);
 
         let mut stats = Stats::default();
         for input in &self.inputs {
@@ -350,9 +366,6 @@ impl Judge<'_> {
         if let Some(reason) = table_reason(row, source, unit.has(FAILED), Some(unit.time), deleted_key) {
             return reason;
         }
-        if !has_bucket && source == Source::CloudTrail {
-            return Reason::NotLoggedBySal;
-        }
         let seen = &index.seen;
         let (hour, day) = (unit.time / 3600, unit.time / 86_400);
         let bucket = u64::from(unit.bucket) << 32;
@@ -368,7 +381,7 @@ impl Judge<'_> {
                 Reason::MissingFromSal
             }
             Source::Sal => {
-                if !near(hour, &|h| seen.ct_hours.contains(&h)) {
+                if !near(hour, &|h| seen.ct_hours.contains(&u64::from(h))) {
                     return Reason::OutsideOverlap;
                 }
                 let Some(row) = row.filter(|r| r.unverified.is_none()) else {
@@ -382,7 +395,7 @@ impl Judge<'_> {
                     if !has_bucket || !near(day, &|d| seen.ct_data_days.contains(&(bucket | u64::from(d)))) {
                         return Reason::CloudtrailDataEventsOff;
                     }
-                } else if row.cloudtrail == Logged::Management && !near(day, &|d| seen.ct_management_days.contains(&d)) {
+                } else if row.cloudtrail == Logged::Management && !near(day, &|d| seen.ct_management_days.contains(&u64::from(d))) {
                     return Reason::CloudtrailManagementEventsOff;
                 }
                 Reason::MissingFromCloudtrail
@@ -406,28 +419,30 @@ fn table_reason(row: Option<&'static Operation>, source: Source, failed: bool, t
             }
         }
         // A failed CreateBucket/DeleteBucket can be in a log (the bucket exists); a successful one cannot.
-        Source::CloudTrail => (!row?.sal_logs && !(failed && row?.sal.is_some())).then_some(Reason::NotLoggedBySal),
+        Source::CloudTrail => (!(row?.sal_logs || failed && row?.sal.is_some())).then_some(Reason::NotLoggedBySal),
     }
 }
 
-/// Nearest-rank percentiles of a lag histogram.
-fn lag(histogram: &BTreeMap<u32, u64>) -> Option<Lag> {
-    let records: u64 = histogram.values().sum();
+/// Nearest-rank percentiles of a lag histogram (seconds → records).
+fn lag(histogram: &FastMap<u64>) -> Option<Lag> {
+    let mut sorted: Vec<(u64, u64)> = histogram.iter().map(|(&lag, &n)| (lag, n)).collect();
+    super::sort(&mut sorted, &|a, b| a < b);
+    let records: u64 = sorted.iter().map(|(_, n)| n).sum();
     if records == 0 {
         return None;
     }
     let at = |p: u64| {
         let rank = (p * records).div_ceil(100).max(1);
         let mut seen = 0;
-        for (&lag, &n) in histogram {
+        for &(lag, n) in &sorted {
             seen += n;
             if seen >= rank {
-                return lag;
+                return lag as u32;
             }
         }
         0
     };
-    Some(Lag { records, p50: at(50), p90: at(90), p99: at(99), max: histogram.keys().next_back().copied().unwrap_or(0) })
+    Some(Lag { records, p50: at(50), p90: at(90), p99: at(99), max: sorted.last().map_or(0, |&(lag, _)| lag as u32) })
 }
 
 /// Epoch seconds as RFC 3339 (`2019-02-06T00:00:38.000Z`).
@@ -441,14 +456,14 @@ mod tests {
 
     #[test]
     fn nearest_rank_percentiles() {
-        let mut h = BTreeMap::new();
-        for lag in 1..=100u32 {
+        let mut h = FastMap::default();
+        for lag in 1..=100u64 {
             h.insert(lag, 1);
         }
         assert_eq!(lag(&h), Some(Lag { records: 100, p50: 50, p90: 90, p99: 99, max: 100 }));
-        let one = BTreeMap::from([(7, 3)]);
+        let one: FastMap<u64> = [(7, 3)].into_iter().collect();
         assert_eq!(lag(&one), Some(Lag { records: 3, p50: 7, p90: 7, p99: 7, max: 7 }));
-        assert_eq!(lag(&BTreeMap::new()), None);
+        assert_eq!(lag(&FastMap::default()), None);
     }
 
     #[test]

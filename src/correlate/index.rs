@@ -13,7 +13,7 @@ use super::record::{key_digest, mix, Category, Part, Record, Source};
 use crate::ocsf::Event;
 use crate::operations::{Operation, OPERATIONS};
 use crate::sink::Stats;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// How many tables the units are split into.
@@ -119,7 +119,12 @@ impl Hasher for UnitHasher {
     }
 }
 
-type UnitMap = HashMap<u64, Unit, BuildHasherDefault<UnitHasher>>;
+/// Maps and sets keyed by numbers (ids, hours, days): one hasher, one code instantiation each,
+/// which keeps the WebAssembly build small.
+pub(crate) type FastMap<V> = HashMap<u64, V, Fast>;
+pub(crate) type FastSet = HashSet<u64, Fast>;
+type Fast = BuildHasherDefault<UnitHasher>;
+type UnitMap = FastMap<Unit>;
 
 /// The units, in [`SHARDS`] tables.
 pub(crate) struct Units {
@@ -165,7 +170,7 @@ impl Units {
 /// Interned strings, numbered from 1.
 #[derive(Default)]
 pub(crate) struct Names {
-    ids: HashMap<Box<str>, u32>,
+    ids: HashMap<Box<str>, u32, Fast>,
     names: Vec<Box<str>>,
 }
 
@@ -190,7 +195,7 @@ impl Names {
 /// (`PutObject` from REST and SOAP), which the coverage reasons tell apart.
 #[derive(Default)]
 pub(crate) struct Operations {
-    ids: HashMap<Box<str>, Vec<(Option<u16>, u16)>>,
+    ids: HashMap<Box<str>, Vec<(Option<u16>, u16)>, Fast>,
     entries: Vec<(Box<str>, Option<u16>)>,
 }
 
@@ -259,21 +264,21 @@ impl Span {
 #[derive(Default)]
 pub(crate) struct Seen {
     /// SAL: (bucket, hour) pairs with at least one record.
-    pub sal_hours: HashSet<u64>,
+    pub sal_hours: FastSet,
     /// CloudTrail: hours with at least one record (any bucket, any kind).
-    pub ct_hours: HashSet<u32>,
+    pub ct_hours: FastSet,
     /// CloudTrail: (bucket, day) pairs with a data event.
-    pub ct_data_days: HashSet<u64>,
+    pub ct_data_days: FastSet,
     /// CloudTrail: days with a management event.
-    pub ct_management_days: HashSet<u32>,
+    pub ct_management_days: FastSet,
     /// CloudTrail: (bucket, day) pairs with a per-key `DeleteObject` service event.
-    pub ct_deleted_key_days: HashSet<u64>,
+    pub ct_deleted_key_days: FastSet,
     /// Per bucket, each log's span.
-    pub buckets: HashMap<u32, [Span; 2]>,
+    pub buckets: FastMap<[Span; 2]>,
     /// Per log, delivery lag in seconds → how many records.
-    pub lags: [BTreeMap<u32, u64>; 2],
-    /// Records without a request ID: (operation, log) → count. They join nothing.
-    pub no_request_id: HashMap<(u16, u8), u64>,
+    pub lags: [FastMap<u64>; 2],
+    /// Records without a request ID: operation << 8 | log → count. They join nothing.
+    pub no_request_id: FastMap<u64>,
 }
 
 /// What the index knows of one input.
@@ -301,7 +306,7 @@ pub struct Index {
     pub(crate) seen: Seen,
     pub(crate) inputs: Vec<InputInfo>,
     /// Deleted-key units joined by the fallback: CloudTrail's unit → the SAL unit it joined.
-    pub(crate) links: HashMap<u64, u64>,
+    pub(crate) links: FastMap<u64>,
     /// Records read, per log.
     pub(crate) records: [u64; 2],
     pub(crate) linked: bool,
@@ -316,7 +321,7 @@ impl Default for Index {
             buckets: Names::default(),
             seen: Seen::default(),
             inputs: Vec::new(),
-            links: HashMap::new(),
+            links: FastMap::default(),
             records: [0; 2],
             linked: false,
         }
@@ -359,13 +364,13 @@ impl Index {
                 info.first_sal = Some(info.first_sal.map_or(r.time, |t| t.min(r.time)));
             }
             Source::CloudTrail => {
-                seen.ct_hours.insert(hour);
+                seen.ct_hours.insert(u64::from(hour));
                 match r.category {
                     Category::Data if bucket != 0 => {
                         seen.ct_data_days.insert(u64::from(bucket) << 32 | u64::from(day));
                     }
                     Category::Management => {
-                        seen.ct_management_days.insert(day);
+                        seen.ct_management_days.insert(u64::from(day));
                     }
                     _ => {}
                 }
@@ -376,16 +381,16 @@ impl Index {
             }
         }
         if bucket != 0 {
-            seen.buckets.entry(bucket).or_default()[log].add(r.time);
+            seen.buckets.entry(u64::from(bucket)).or_default()[log].add(r.time);
         }
         if let Some((naming, delivered)) = info.delivery {
             if naming == r.source {
                 let lag = (delivered - i64::from(r.time)).clamp(0, i64::from(u32::MAX)) as u32;
-                *seen.lags[log].entry(lag).or_default() += 1;
+                *seen.lags[log].entry(u64::from(lag)).or_default() += 1;
             }
         }
         if r.request_id.is_none() {
-            *seen.no_request_id.entry((op, log as u8)).or_default() += 1;
+            *seen.no_request_id.entry(u64::from(op) << 8 | log as u64).or_default() += 1;
             return;
         }
         if r.part == Part::DeletedKey {
@@ -449,7 +454,8 @@ impl Index {
         };
         let mut candidates: Vec<DeletedKey> = self.deleted_keys.iter().copied().filter(one_sided).collect();
         // Sort by content, never by arrival: the same pairs whatever the input order.
-        candidates.sort_by_key(|d| (d.bucket, d.key, d.time, d.source as u8, d.unit));
+        let order = |d: &DeletedKey| (d.bucket, d.key, d.time, d.source as u8, d.unit);
+        super::sort(&mut candidates, &|a, b| order(a) < order(b));
         candidates.dedup_by_key(|d| d.unit);
         let mut links = Vec::new();
         for group in candidates.chunk_by(|a, b| (a.bucket, a.key) == (b.bucket, b.key)) {

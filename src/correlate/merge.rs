@@ -97,8 +97,8 @@ fn add_sal<'a>(out: &mut Event<'a>, sal: &Event<'a>) {
 }
 
 /// Add `theirs` to `mine`: a resource already there (same ARN) gains what it lacks (the bucket
-/// owner's canonical ID, an object version, a name), others are appended; buckets stay first,
-/// then objects, then the rest.
+/// owner's canonical ID, an object version, a name), others are added after those of their rank:
+/// buckets stay first, then objects, then the rest.
 fn add_resources<'a>(mine: &mut Vec<Resource<'a>>, theirs: &[Resource<'a>]) {
     for r in theirs {
         let uid = r.uid.to_string();
@@ -119,8 +119,11 @@ fn add_resources<'a>(mine: &mut Vec<Resource<'a>>, theirs: &[Resource<'a>]) {
                     _ => {}
                 }
             }
-            None => mine.push(r.clone()),
+            None => {
+                // After the last resource of the same or an earlier rank: the order stays stable.
+                let at = mine.iter().position(|m| m.kind.rank() > r.kind.rank()).unwrap_or(mine.len());
+                mine.insert(at, r.clone());
+            }
         }
     }
-    mine.sort_by_key(|r| r.kind.rank());
 }

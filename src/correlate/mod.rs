@@ -6,8 +6,8 @@
 //! above the OCSF events: it consumes what the normalizer produces (the reader and the normalizer
 //! do not know it exists), joins the records of one request by its S3 request ID
 //! (`api.request.uid`), and gives
-//! - **one event per request** ([`write`]): a request both logs saw becomes one event with the
-//!   union of what they know ([`merge`](self) rules in `merge.rs`), a request one log saw passes
+//! - **one event per request** ([`write()`]): a request both logs saw becomes one event with the
+//!   union of what they know (rules in `merge.rs`), a request one log saw passes
 //!   through; every event says where it came from in `unmapped.s3.sources`
 //!   (`["cloudtrail", "server_access_log"]`, `["server_access_log"]` or `["cloudtrail"]`);
 //! - **a coverage report** ([`Index::coverage`]): per operation, requests both logs saw and
@@ -43,11 +43,11 @@
 //!
 //! # Two passes
 //! Events borrow their input, so nothing of one can be kept after the sink returns. The first pass
-//! ([`index`]) keeps, per request, a [`Unit`](index) of 16 bytes (counts per part, the kept
+//! ([`index()`]) keeps, per request, a [`Unit`](index) of 16 bytes (counts per part, the kept
 //! operation, bucket, time and a host-ID digest) under its 8-byte key: the packed request ID (S3's
 //! IDs are 16 hex digits: 64 bits exactly; other IDs are hashed, and merging compares the IDs
 //! themselves). That is all the coverage report needs; it never holds an event. The second pass
-//! ([`write`]) reads the inputs again and writes; only the SAL lines of requests waiting for their
+//! ([`write()`]) reads the inputs again and writes; only the SAL lines of requests waiting for their
 //! other records are held, as text, bounded by [`Options::merge_memory`] (see `assemble.rs` for the
 //! reading order that keeps that set small and what happens past the bound: more rounds, never
 //! loss). An input that cannot be read twice (standard input) is the caller's to spool: the CLI
@@ -128,7 +128,7 @@ impl Inputs for &[Text<'_>] {
     }
 }
 
-/// Choices for [`write`].
+/// Choices for [`write()`].
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Options {
@@ -152,7 +152,7 @@ impl Options {
     }
 }
 
-/// Counts of a [`write`]. `inputs == records + errors + skipped` (what was read), and
+/// Counts of a [`write()`]. `inputs == records + errors + skipped` (what was read), and
 /// `records == merged_records + events - merged_events` (nothing lost, nothing twice).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
@@ -229,7 +229,7 @@ impl Index {
 }
 
 /// Pass 2: read the inputs again and write one event per request to `out`, with the inputs' error
-/// records and skips. `index` must come from [`index`] over the same inputs.
+/// records and skips. `index` must come from [`index()`] over the same inputs.
 pub fn write(index: &mut Index, inputs: &mut dyn Inputs, options: &Options, out: &mut dyn Sink) -> Summary {
     index.link_deleted_keys();
     let n = inputs.len().min(index.inputs.len());
@@ -301,8 +301,38 @@ fn reading_order(index: &Index, log_names: &[Option<String>]) -> Vec<usize> {
         }
     };
     let mut order: Vec<usize> = (0..log_names.len()).collect();
-    order.sort_by(|&a, &b| key(a).cmp(&key(b)).then_with(|| log_names[a].cmp(&log_names[b])).then(a.cmp(&b)));
+    sort(&mut order, &|&a, &b| (key(a), &log_names[a], a) < (key(b), &log_names[b], b));
     order
+}
+
+/// Sort by `less`, which must be a total order (every sort here has one, so the result is the same
+/// whatever the input order). One small heapsort for all of this module: each instantiation of the
+/// standard library's sorts adds kilobytes to the WebAssembly build.
+pub(crate) fn sort<T>(v: &mut [T], less: &dyn Fn(&T, &T) -> bool) {
+    fn sift<T>(v: &mut [T], mut root: usize, end: usize, less: &dyn Fn(&T, &T) -> bool) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && less(&v[child], &v[child + 1]) {
+                child += 1;
+            }
+            if !less(&v[root], &v[child]) {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for start in (0..n / 2).rev() {
+        sift(v, start, n, less);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift(v, 0, end, less);
+    }
 }
 
 fn normalizer(log_name: Option<String>, raw_data: bool) -> Normalizer {
@@ -478,4 +508,26 @@ fn response(ndjson: &[u8], errors: &[ErrorRecord], coverage: &Coverage, summary:
     let _ = serde_json::to_writer(&mut out, summary);
     out.push(b'}');
     String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_small_sort_sorts() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for n in [0usize, 1, 2, 3, 7, 64, 1000] {
+            let mut v: Vec<u64> = (0..n)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    x % 50
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_unstable();
+            super::sort(&mut v, &|a, b| a < b);
+            assert_eq!(v, expected, "{n}");
+        }
+    }
 }
