@@ -216,7 +216,7 @@ trail("123456789012_CloudTrail_eu-west-1_20140909T1840Z_Zc4Xb7Nm1Qw9Er2T.json", 
     data_event("CopyObject", "2014-09-09T18:33:15Z", "5E493280357FAC3B", kdgm_role, "eu-west-1", "123456789012", "79.125.24.185",
                "[aws-sdk-php/2.6.15]", {"bucketName": kdgm_bucket, "Host": kdgm_bucket + ".s3.eu-west-1.amazonaws.com",
                "x-amz-copy-source": kdgm_bucket + "/" + source_key, "key": dest_key, "x-id": "CopyObject"},
-               s3_resources("123456789012", kdgm_bucket, dest_key), extra(host_id("kdgm-copy")), False),
+               s3_resources("123456789012", kdgm_bucket, dest_key), extra(host_id("kdgm-copy"), 0, 234), False),
 ])
 trail("123456789012_CloudTrail_eu-west-1_20191019T1705Z_Pl8Ok7Ij6Uh5Yg4T.json", [
     data_event("GetObject", "2019-10-19T16:58:39Z", "097C7E137F28E7E1",

@@ -104,7 +104,10 @@ fn unified_pairs_become_one_event_each_with_what_both_logs_know() {
         let name = pair["name"].as_str().unwrap_or("?");
         let sal = pair["sal"].as_str().expect("sal").to_owned();
         let ct = pair["cloudtrail"].to_string();
-        let c = correlate_texts(&[Text { text: &sal, log_name: Some("sal.log") }, Text { text: &ct, log_name: Some("ct.json") }], &Options::default());
+        let c = correlate_texts(
+            &[Text { text: &sal, log_name: Some("sal.log") }, Text { text: &ct, log_name: Some("ct.json") }],
+            &Options::default(),
+        );
         let all = events(&c);
         assert_eq!(all.len(), 1, "{name}: {all:#?}");
         let e = &all[0];
@@ -126,7 +129,10 @@ fn unified_pairs_become_one_event_each_with_what_both_logs_know() {
     }
     // The anonymous GetObject keeps SAL's object size and bytes sent beside CloudTrail's caller.
     let c = correlate_texts(
-        &[Text { text: pairs[1]["sal"].as_str().unwrap(), log_name: None }, Text { text: &pairs[1]["cloudtrail"].to_string(), log_name: None }],
+        &[
+            Text { text: pairs[1]["sal"].as_str().unwrap(), log_name: None },
+            Text { text: &pairs[1]["cloudtrail"].to_string(), log_name: None },
+        ],
         &Options::default(),
     );
     let e = &events(&c)[0];
@@ -134,7 +140,10 @@ fn unified_pairs_become_one_event_each_with_what_both_logs_know() {
     assert_eq!((e["unmapped"]["s3"]["object_size"].as_u64(), e["http_response"]["length"].as_u64()), (Some(4_406_583), Some(4_406_583)));
     // The list-type=2 list: SAL's query string beside CloudTrail's requestParameters.
     let c = correlate_texts(
-        &[Text { text: pairs[2]["sal"].as_str().unwrap(), log_name: None }, Text { text: &pairs[2]["cloudtrail"].to_string(), log_name: None }],
+        &[
+            Text { text: pairs[2]["sal"].as_str().unwrap(), log_name: None },
+            Text { text: &pairs[2]["cloudtrail"].to_string(), log_name: None },
+        ],
         &Options::default(),
     );
     let e = &events(&c)[0];
@@ -154,7 +163,10 @@ fn real_requests_with_several_records_join() {
     assert_eq!(copy["api"]["operation"], "CopyObject");
     assert_eq!(copy["unmapped"]["s3_access_log"]["event_code"], "REST.COPY.OBJECT");
     let names: Vec<&str> = copy["resources"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["media.kerkdienstgemist.nl", "10518050/2014-08-31-0930.mp3", "10518050/upload/f0a2c702d58183844b064eb49f8b795d.mp3"]);
+    assert_eq!(
+        names,
+        ["media.kerkdienstgemist.nl", "10518050/2014-08-31-0930.mp3", "10518050/upload/f0a2c702d58183844b064eb49f8b795d.mp3"]
+    );
     assert_eq!(copy["http_request"]["http_method"], "PUT");
 
     // DeleteObjects (real 2021 lines): the POST line and CloudTrail's DeleteObjects are one event;
@@ -186,14 +198,20 @@ fn real_requests_with_several_records_join() {
     // A list through an access point: ListObjectsV2 in CloudTrail, REST.GET.BUCKET in SAL.
     let list = event_of(&all, "5D6E7F8091021324", None);
     assert_eq!(sources(list), ["cloudtrail", "server_access_log"]);
-    assert_eq!((list["api"]["operation"].as_str(), list["unmapped"]["s3_access_log"]["event_code"].as_str()), (Some("ListObjectsV2"), Some("REST.GET.BUCKET")));
+    assert_eq!(
+        (list["api"]["operation"].as_str(), list["unmapped"]["s3_access_log"]["event_code"].as_str()),
+        (Some("ListObjectsV2"), Some("REST.GET.BUCKET"))
+    );
     assert_eq!(list["unmapped"]["s3"]["access_point_arn"], "arn:aws:s3:us-east-1:111122223333:accesspoint/reports-ap");
 
     // A failed 403: the real anonymous GET denied in 2019 and CloudTrail's AccessDenied record.
     let denied = event_of(&all, "097C7E137F28E7E1", None);
     assert_eq!(sources(denied), ["cloudtrail", "server_access_log"]);
     assert_eq!((denied["status_id"].as_u64(), denied["status_code"].as_str()), (Some(2), Some("AccessDenied")));
-    assert_eq!((denied["http_response"]["code"].as_u64(), denied["api"]["response"]["error_message"].as_str()), (Some(403), Some("Access Denied")));
+    assert_eq!(
+        (denied["http_response"]["code"].as_u64(), denied["api"]["response"]["error_message"].as_str()),
+        (Some(403), Some("Access Denied"))
+    );
 
     // Host IDs that disagree: two requests, not one.
     let mismatched: Vec<&Value> = all.iter().filter(|e| e["api"]["request"]["uid"] == "7F80910213243546").collect();
@@ -204,9 +222,10 @@ fn real_requests_with_several_records_join() {
 
 #[test]
 fn deleted_keys_with_their_own_request_ids_join_only_within_a_minute() {
-    let (sal, ct) = (common::fixture("written/correlation/sal/2025-07-15-10-41-07-6E2F0A1B3C4D5E6F"), common::fixture(
-        "written/correlation/cloudtrail/111122223333_CloudTrail_us-east-1_20250715T1025Z_Ij90Kl12Mn34Op56.json",
-    ));
+    let (sal, ct) = (
+        common::fixture("written/correlation/sal/2025-07-15-10-41-07-6E2F0A1B3C4D5E6F"),
+        common::fixture("written/correlation/cloudtrail/111122223333_CloudTrail_us-east-1_20250715T1025Z_Ij90Kl12Mn34Op56.json"),
+    );
     let joined = |ct: &str| {
         let c = correlate_texts(&[Text { text: &sal, log_name: None }, Text { text: ct, log_name: None }], &Options::default());
         let e = events(&c);
@@ -364,7 +383,8 @@ fn results_do_not_depend_on_the_order_of_the_inputs() {
 fn swapping_the_sources_swaps_the_one_sided_counts() {
     // Requests both logs saw: the unified pairs, and the pairs of the correlation fixtures.
     let pairs: Vec<Value> = serde_json::from_str(&common::fixture("written/unified_pairs.json")).expect("pairs");
-    let mut requests: Vec<(String, String)> = pairs.iter().map(|p| (p["sal"].as_str().unwrap().to_owned(), p["cloudtrail"].to_string())).collect();
+    let mut requests: Vec<(String, String)> =
+        pairs.iter().map(|p| (p["sal"].as_str().unwrap().to_owned(), p["cloudtrail"].to_string())).collect();
     let hadoop = common::fixture(HADOOP);
     let trail: Value = serde_json::from_str(&common::fixture(
         "written/correlation/cloudtrail/152813717728_CloudTrail_eu-west-2_20210224T1500Z_Kq3VtY8wHn2Lp5Rs.json",
@@ -504,7 +524,9 @@ fn inputs_that_change_between_the_passes_lose_nothing() {
 
 #[test]
 fn a_bad_request_is_an_answer_not_a_panic() {
-    for request in ["", "{", "42", "{\"inputs\": 3}", "[{\"text\": 1}]", "{\"inputs\": [], \"bogus\": 1}", "[{\"text\": \"x\", \"log_name\": 5}]"] {
+    for request in
+        ["", "{", "42", "{\"inputs\": 3}", "[{\"text\": 1}]", "{\"inputs\": [], \"bogus\": 1}", "[{\"text\": \"x\", \"log_name\": 5}]"]
+    {
         let v: Value = serde_json::from_str(&s3norm::correlate::correlate_json(request)).expect("JSON");
         assert_eq!(v["errors"][0]["kind"], "invalid_request", "{request}");
         assert_eq!(v["events"], json!([]));

@@ -27,6 +27,7 @@
 //! "Within an hour/a day" means the same or a neighbouring hour/day (UTC). Coverage is read from
 //! the inputs themselves, so a gap in what was given reads as outside the overlap, never as a loss.
 
+use super::index::FastMap;
 use super::index::{Index, Unit, ABSORBED, CLOUDTRAIL, DELETED_KEY, FAILED, HOST_MISMATCH};
 use super::record::Source;
 use crate::operations::{Logged, Operation};
@@ -34,7 +35,6 @@ use crate::sink::Stats;
 use crate::timefmt::Rfc3339;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use super::index::FastMap;
 
 /// Start of CloudTrail's per-key `DeleteObject` records for `DeleteObjects` calls: 9 June 2025
 /// 00:00 UTC (CloudTrail User Guide, document history), as epoch seconds.

@@ -9,7 +9,7 @@
 //! check flags any two different IDs whatever order they came in.
 
 use super::logname;
-use super::record::{key_digest, mix, Category, Part, Record, Source};
+use super::record::{key_digest_of, mix, Category, Part, Record, Source};
 use crate::ocsf::Event;
 use crate::operations::{Operation, OPERATIONS};
 use crate::sink::Stats;
@@ -101,7 +101,7 @@ impl Unit {
     }
 }
 
-/// The unit table's hasher: keys are packed IDs or digests already; one more mix spreads them.
+/// Hasher of the numeric maps and sets: keys are packed IDs or digests already; one mix spreads them.
 #[derive(Default)]
 pub(crate) struct UnitHasher(u64);
 
@@ -124,16 +124,91 @@ impl Hasher for UnitHasher {
 pub(crate) type FastMap<V> = HashMap<u64, V, Fast>;
 pub(crate) type FastSet = HashSet<u64, Fast>;
 type Fast = BuildHasherDefault<UnitHasher>;
-type UnitMap = FastMap<Unit>;
 
-/// The units, in [`SHARDS`] tables.
+/// The units: [`SHARDS`] open-addressing tables (linear probing, no removal) of 24 bytes a slot
+/// (key and unit in two arrays). A table grows by a quarter when it is 80 % full, so it is 64 to
+/// 80 % full and a unit costs 30 to 38 bytes whatever the count (a power-of-two table would swing
+/// between 44 and 88 %). Growing one table moves 1/64 of the units, so no moment holds two
+/// copies of the index. Key 0 (the ID `0000000000000000`) has its own slot: 0 marks an empty one.
 pub(crate) struct Units {
-    shards: Vec<UnitMap>,
+    shards: Vec<Shard>,
+}
+
+#[derive(Default)]
+struct Shard {
+    keys: Vec<u64>,
+    units: Vec<Unit>,
+    len: usize,
+    zero: Option<Unit>,
+}
+
+impl Shard {
+    /// The slot of `key` (non-zero): where it is, or the empty slot where it would go.
+    fn find(&self, key: u64) -> usize {
+        let cap = self.keys.len();
+        let mut i = ((u128::from(mix(key ^ 0x2545_f491_4f6c_dd1d)) * cap as u128) >> 64) as usize;
+        while self.keys[i] != key && self.keys[i] != 0 {
+            i = if i + 1 == cap { 0 } else { i + 1 };
+        }
+        i
+    }
+
+    fn get(&self, key: u64) -> Option<&Unit> {
+        if key == 0 {
+            return self.zero.as_ref();
+        }
+        if self.keys.is_empty() {
+            return None;
+        }
+        let i = self.find(key);
+        (self.keys[i] == key).then(|| &self.units[i])
+    }
+
+    fn get_mut(&mut self, key: u64) -> Option<&mut Unit> {
+        if key == 0 {
+            return self.zero.as_mut();
+        }
+        if self.keys.is_empty() {
+            return None;
+        }
+        let i = self.find(key);
+        (self.keys[i] == key).then(|| &mut self.units[i])
+    }
+
+    fn entry(&mut self, key: u64) -> &mut Unit {
+        if key == 0 {
+            return self.zero.get_or_insert_with(Unit::default);
+        }
+        if (self.len + 1) * 5 > self.keys.len() * 4 {
+            self.grow();
+        }
+        let i = self.find(key);
+        if self.keys[i] == 0 {
+            self.keys[i] = key;
+            self.len += 1;
+        }
+        &mut self.units[i]
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.keys.len() + self.keys.len() / 4).max(16);
+        let keys = std::mem::replace(&mut self.keys, vec![0; cap]);
+        let units = std::mem::replace(&mut self.units, vec![Unit::default(); cap]);
+        for (key, unit) in keys.into_iter().zip(units).filter(|(k, _)| *k != 0) {
+            let i = self.find(key);
+            self.keys[i] = key;
+            self.units[i] = unit;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&u64, &Unit)> {
+        self.keys.iter().zip(&self.units).filter(|(k, _)| **k != 0).chain(self.zero.as_ref().map(|u| (&0, u)))
+    }
 }
 
 impl Units {
     fn new() -> Self {
-        Units { shards: (0..SHARDS).map(|_| UnitMap::default()).collect() }
+        Units { shards: (0..SHARDS).map(|_| Shard::default()).collect() }
     }
 
     fn shard(key: u64) -> usize {
@@ -141,29 +216,28 @@ impl Units {
     }
 
     pub(crate) fn get(&self, key: u64) -> Option<&Unit> {
-        self.shards[Self::shard(key)].get(&key)
+        self.shards[Self::shard(key)].get(key)
     }
 
     pub(crate) fn get_mut(&mut self, key: u64) -> Option<&mut Unit> {
-        self.shards[Self::shard(key)].get_mut(&key)
+        self.shards[Self::shard(key)].get_mut(key)
     }
 
     fn entry(&mut self, key: u64) -> &mut Unit {
-        self.shards[Self::shard(key)].entry(key).or_default()
+        self.shards[Self::shard(key)].entry(key)
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&u64, &Unit)> {
-        self.shards.iter().flat_map(|s| s.iter())
+        self.shards.iter().flat_map(Shard::iter)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(HashMap::len).sum()
+        self.shards.iter().map(|s| s.len + usize::from(s.zero.is_some())).sum()
     }
 
-    /// Bytes the tables hold (slots and control bytes), for the measurements in the docs.
+    /// Bytes the tables hold, for the measurements in the docs.
     pub(crate) fn table_bytes(&self) -> usize {
-        let slot = std::mem::size_of::<(u64, Unit)>() + 1;
-        self.shards.iter().map(|s| s.capacity() * 8 / 7 * slot).sum()
+        self.shards.iter().map(|s| s.keys.capacity() * 8 + s.units.capacity() * std::mem::size_of::<Unit>()).sum()
     }
 }
 
@@ -194,7 +268,9 @@ impl Names {
 /// Interned (operation name, table row) pairs: the same name can come from several rows
 /// (`PutObject` from REST and SOAP), which the coverage reasons tell apart.
 #[derive(Default)]
+#[allow(clippy::type_complexity)]
 pub(crate) struct Operations {
+    /// Name → its (table row, id) pairs.
     ids: HashMap<Box<str>, Vec<(Option<u16>, u16)>, Fast>,
     entries: Vec<(Box<str>, Option<u16>)>,
 }
@@ -230,14 +306,14 @@ impl Operations {
     }
 }
 
-/// A record of one deleted key, kept for the fallback join (see the module docs).
+/// A deleted key only one log has, a candidate for the fallback join (see the module docs).
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct DeletedKey {
-    pub unit: u64,
-    pub key: u64,
-    pub bucket: u32,
-    pub time: u32,
-    pub source: Source,
+struct DeletedKey {
+    unit: u64,
+    key: u32,
+    bucket: u32,
+    time: u32,
+    source: Source,
 }
 
 /// First and last event time of one log for one bucket, and how many records.
@@ -300,7 +376,6 @@ pub(crate) struct InputInfo {
 /// then hand it to [`super::write`] to merge.
 pub struct Index {
     pub(crate) units: Units,
-    pub(crate) deleted_keys: Vec<DeletedKey>,
     pub(crate) operations: Operations,
     pub(crate) buckets: Names,
     pub(crate) seen: Seen,
@@ -316,7 +391,6 @@ impl Default for Index {
     fn default() -> Self {
         Index {
             units: Units::new(),
-            deleted_keys: Vec::new(),
             operations: Operations::default(),
             buckets: Names::default(),
             seen: Seen::default(),
@@ -393,10 +467,6 @@ impl Index {
             *seen.no_request_id.entry(u64::from(op) << 8 | log as u64).or_default() += 1;
             return;
         }
-        if r.part == Part::DeletedKey {
-            let key = key_digest(r.key.unwrap_or(""));
-            self.deleted_keys.push(DeletedKey { unit: r.unit, key, bucket, time: r.time, source: r.source });
-        }
         let (part, priority) = match (r.source, r.part) {
             (Source::CloudTrail, _) => (CLOUDTRAIL, 3),
             (Source::Sal, Part::CopySource) => (SAL_COPY_SOURCE, 1),
@@ -446,17 +516,22 @@ impl Index {
             return;
         }
         self.linked = true;
-        let units = &self.units;
-        let one_sided = |d: &DeletedKey| {
-            units.get(d.unit).is_some_and(|u| {
-                !u.ambiguous() && !u.has(ABSORBED) && (u.sal_records() == 0) != (u.count(CLOUDTRAIL) == 0)
+        let mut candidates: Vec<DeletedKey> = self
+            .units
+            .iter()
+            .filter(|(_, u)| u.has(DELETED_KEY) && !u.ambiguous() && !u.has(ABSORBED))
+            .filter(|(_, u)| (u.sal_records() == 0) != (u.count(CLOUDTRAIL) == 0))
+            .map(|(&unit, u)| DeletedKey {
+                unit,
+                key: key_digest_of(unit),
+                bucket: u.bucket,
+                time: u.time,
+                source: if u.count(CLOUDTRAIL) > 0 { Source::CloudTrail } else { Source::Sal },
             })
-        };
-        let mut candidates: Vec<DeletedKey> = self.deleted_keys.iter().copied().filter(one_sided).collect();
+            .collect();
         // Sort by content, never by arrival: the same pairs whatever the input order.
         let order = |d: &DeletedKey| (d.bucket, d.key, d.time, d.source as u8, d.unit);
         super::sort(&mut candidates, &|a, b| order(a) < order(b));
-        candidates.dedup_by_key(|d| d.unit);
         let mut links = Vec::new();
         for group in candidates.chunk_by(|a, b| (a.bucket, a.key) == (b.bucket, b.key)) {
             let mut sal: Vec<(DeletedKey, bool)> = group.iter().filter(|d| d.source == Source::Sal).map(|d| (*d, false)).collect();
@@ -491,9 +566,10 @@ impl Index {
         self.units.len() - self.links.len()
     }
 
-    /// Bytes held by the unit tables, the per-key side list and the sets (not the interned names).
+    /// Bytes held by the unit tables (not the sets and interned names, which grow with buckets and
+    /// hours, not requests).
     pub fn memory_bytes(&self) -> usize {
-        self.units.table_bytes() + self.deleted_keys.capacity() * std::mem::size_of::<DeletedKey>()
+        self.units.table_bytes()
     }
 }
 
@@ -509,6 +585,26 @@ mod tests {
     fn a_unit_is_16_bytes() {
         assert_eq!(std::mem::size_of::<Unit>(), 16);
         assert_eq!(std::mem::size_of::<(u64, Unit)>(), 24);
+    }
+
+    #[test]
+    fn the_unit_table_finds_what_it_holds() {
+        let mut units = Units::new();
+        let keys: Vec<u64> = (0..20_000u64).map(|i| if i == 7 { 0 } else { mix(i + 1) ^ (i << 3) }).collect();
+        for (i, &k) in keys.iter().enumerate() {
+            units.entry(k).time = i as u32;
+        }
+        for (i, &k) in keys.iter().enumerate() {
+            units.entry(k).op = 1; // an existing key is not inserted twice
+            assert_eq!(units.get(k).map(|u| u.time), Some(i as u32));
+        }
+        assert_eq!(units.len(), keys.len());
+        assert_eq!(units.iter().count(), keys.len());
+        assert!(units.iter().all(|(_, u)| u.op == 1));
+        assert!(units.get(0x1234_5678).is_none() && units.get_mut(0x1234_5678).is_none());
+        // Load stays between 64 and 80 % once the tables have grown.
+        let bytes = units.table_bytes() as f64 / keys.len() as f64;
+        assert!((24.0 / 0.8..=24.0 / 0.5).contains(&bytes), "{bytes} bytes a unit");
     }
 
     #[test]

@@ -102,7 +102,7 @@ mod tests {
             "",
             "access.log",
             "tests/fixtures/s3-access-logs/awsdocs__amazon-s3-userguide__LogFormat__example_lines.log",
-            "2013-11-01-21-32-16-E568B290713", // unique string too short
+            "2013-11-01-21-32-16-E568B290713",      // unique string too short
             "2013-13-01-21-32-16-E568B2907131C0C0", // no 13th month
             "1111222233_CloudTrail_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz", // 10-digit account
             "111122223333_CloudTrail-Insight_us-east-2_20150801T0210Z_Mu0KsOhtH1ar15ZZ.json.gz",

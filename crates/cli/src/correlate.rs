@@ -256,7 +256,11 @@ fn correlate(args: &Args, files: &mut Files, errors_file: Option<(PathBuf, File)
     }
     let mut stderr = io::stderr().lock();
     if summary.changed_inputs > 0 {
-        let _ = writeln!(stderr, "s3norm: {} inputs changed between the two readings; their new records were written unmerged", summary.changed_inputs);
+        let _ = writeln!(
+            stderr,
+            "s3norm: {} inputs changed between the two readings; their new records were written unmerged",
+            summary.changed_inputs
+        );
         *unreadable = true;
     }
     if !args.quiet {
@@ -264,8 +268,8 @@ fn correlate(args: &Args, files: &mut Files, errors_file: Option<(PathBuf, File)
         if summary.rounds > 1 {
             let _ = writeln!(
                 stderr,
-                "merging read the inputs {} times: the SAL lines waiting for CloudTrail's records did not fit --merge-memory at once",
-                summary.rounds
+                "merging read the inputs {} times: the SAL lines waiting for CloudTrail's records did not fit --merge-memory at once (at most {} bytes held)",
+                summary.rounds, summary.held_peak_bytes
             );
         }
     }
@@ -309,7 +313,10 @@ pub fn table(c: &Coverage) -> String {
         i.units, i.events, i.server_access_log, i.cloudtrail, i.errors, i.skipped
     ));
     let width = c.operations.iter().map(|r| r.operation.len()).max().unwrap_or(0).max(9);
-    t.push_str(&format!("{:<width$}  {:>7}  {:>8}  {:>15}  why the other log has no record\n", "operation", "both", "SAL only", "CloudTrail only"));
+    t.push_str(&format!(
+        "{:<width$}  {:>7}  {:>8}  {:>15}  why the other log has no record\n",
+        "operation", "both", "SAL only", "CloudTrail only"
+    ));
     for row in c.operations.iter().chain(std::iter::once(&c.requests)) {
         if std::ptr::eq(row, &c.requests) {
             t.push_str(&format!("{}\n", "-".repeat(width + 38)));
@@ -325,7 +332,10 @@ pub fn table(c: &Coverage) -> String {
     }
     if !c.buckets.is_empty() {
         let width = c.buckets.iter().map(|b| b.bucket.len()).max().unwrap_or(0).max(6);
-        t.push_str(&format!("\n{:<width$}  {:>11}  {:<41}  {:>10}  {:<41}\n", "bucket", "SAL records", "SAL first .. last", "CloudTrail", "CloudTrail first .. last"));
+        t.push_str(&format!(
+            "\n{:<width$}  {:>11}  {:<41}  {:>10}  {:<41}\n",
+            "bucket", "SAL records", "SAL first .. last", "CloudTrail", "CloudTrail first .. last"
+        ));
         for b in &c.buckets {
             let span = |s: &Option<correlate::BucketSpan>| match s {
                 Some(s) => (s.records.to_string(), format!("{} .. {}", &s.first[..19], &s.last[..19])),
@@ -333,7 +343,9 @@ pub fn table(c: &Coverage) -> String {
             };
             let (sal_n, sal_span) = span(&b.server_access_log);
             let (ct_n, ct_span) = span(&b.cloudtrail);
-            t.push_str(&format!("{:<width$}  {:>11}  {:<41}  {:>10}  {}\n", b.bucket, sal_n, sal_span, ct_n, ct_span).replace("  \n", "\n"));
+            t.push_str(
+                &format!("{:<width$}  {:>11}  {:<41}  {:>10}  {}\n", b.bucket, sal_n, sal_span, ct_n, ct_span).replace("  \n", "\n"),
+            );
         }
     }
     t.push_str("\ndelivery lag (s)   records      p50      p90      p99      max\n");

@@ -156,7 +156,8 @@ fn standard_input_is_read_twice_through_a_spool() {
 fn the_whole_fixture_tree_correlates() {
     let run = s3norm(&["correlate", "--errors", "/dev/null", "tests/fixtures/"], None);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let events: Vec<Value> = run.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let events: Vec<Value> =
+        run.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
     assert!(events.iter().all(|e| e["unmapped"]["s3"]["sources"].is_array()));
     let summary = run.stderr.lines().next().unwrap_or_default();
     assert!(summary.starts_with(&format!("{} events (", events.len())), "{summary}");
@@ -193,4 +194,25 @@ fn the_readme_shows_real_coverage_output() {
     let shown = &shown[..shown.find("```").expect("end of block")];
     let run = s3norm(&["coverage", "tests/fixtures/"], None);
     assert_eq!(shown, String::from_utf8_lossy(&run.stdout), "README.md's coverage output is stale");
+}
+
+/// ... and of `s3norm correlate tests/fixtures/`: the summary line and the merged copy event.
+#[test]
+fn the_readme_shows_real_correlate_output() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).expect("README");
+    let run = s3norm(&["correlate", "tests/fixtures/"], None);
+    let summary = run.stderr.lines().last().expect("summary");
+    assert!(readme.contains(&format!("```text\n{summary}\n```")), "README.md's correlate summary is stale: {summary}");
+    let start = readme.find("One of the events:").expect("the README shows a merged event");
+    let block = &readme[start..];
+    let block = &block[block.find("```json\n").expect("json block") + 8..];
+    let shown: Value = serde_json::from_str(&block[..block.find("```").expect("end")]).expect("the shown event is JSON");
+    let real = run
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| serde_json::from_slice::<Value>(l).expect("JSON"))
+        .find(|e| e["api"]["request"]["uid"] == shown["api"]["request"]["uid"])
+        .expect("the shown event is written");
+    assert_eq!(shown, real);
 }
