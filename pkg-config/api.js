@@ -2,7 +2,7 @@
 // browser entries: scripts/build-wasm.sh turns this one file into api.cjs and api.mjs by appending
 // the matching export line, so the two flavours cannot drift apart.
 //
-// glue:  the wasm-bindgen exports (transform, normalizeText, salFields, operationsJson, version,
+// glue:  the wasm-bindgen exports (transform, normalizeText, salFields, correlateJson, operationsJson, version,
 //        abiVersion).
 // ready: throws when the module is not instantiated yet (browsers before `await init()`).
 
@@ -74,6 +74,25 @@ function createApi(glue, ready) {
     return JSON.parse(response);
   }
 
+  /**
+   * Correlate log texts (server access logs and CloudTrail, any number of each): one event per
+   * request and the coverage report, { abi_version, events, errors, coverage, stats }. `inputs`
+   * is an array of { text, log_name } (or of strings); options: { merge_memory } in bytes.
+   */
+  function correlate(inputs, options) {
+    ready();
+    const request = options === undefined || options === null ? inputs : { inputs, options };
+    let text;
+    try {
+      text = JSON.stringify(request);
+    } catch (e) {
+      text = undefined;
+    }
+    // What JSON cannot carry is sent as `null`: the module answers with an invalid_request error
+    // in the response's usual shape.
+    return JSON.parse(glue.correlateJson(typeof text === 'string' ? text : 'null'));
+  }
+
   let operationsText;
   /** The operation table (SAL operation and CloudTrail eventName side by side), a fresh copy. */
   function operations() {
@@ -107,5 +126,5 @@ function createApi(glue, ready) {
     return glue.abiVersion();
   }
 
-  return { transform, normalize, salFields, operations, version, abiVersion };
+  return { transform, normalize, salFields, correlate, operations, version, abiVersion };
 }

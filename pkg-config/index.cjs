@@ -16,6 +16,7 @@ module.exports = {
   transform: api.transform,
   normalize: api.normalize,
   salFields: api.salFields,
+  correlate: api.correlate,
   operations: api.operations,
   version: api.version,
   abiVersion: api.abiVersion,

@@ -44,6 +44,13 @@ export interface SalField {
   quoted: boolean;
 }
 
+/**
+ * Correlate log texts (server access logs and CloudTrail): one event per request, and the
+ * coverage report of what each log missed and why. The same events and report as
+ * `s3norm correlate` / `s3norm coverage --json` give for files of those texts and names.
+ */
+export function correlate(inputs: CorrelateInput[], options?: CorrelateOptions): CorrelateResult;
+
 /** The operation table: each S3 operation's SAL spelling, CloudTrail eventName and activity. */
 export function operations(): Operation[];
 
@@ -172,6 +179,96 @@ export interface NormalizeResult {
   events: OcsfApiActivity[];
   errors: ErrorRecord[];
   stats: Stats;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Correlation (docs/abi.md, "correlate")
+// ---------------------------------------------------------------------------------------------
+
+/** One log text: a file's contents, and its name (delivery lag is read from AWS-style names). */
+export type CorrelateInput = string | { text: string; log_name?: string | null };
+
+export interface CorrelateOptions {
+  /** Bytes of SAL lines held while their requests wait for CloudTrail's record. Default 256 MiB. */
+  merge_memory?: number;
+}
+
+/** Why a request is in one log and not the other. */
+export type CoverageReason =
+  | 'not_logged_by_cloudtrail'
+  | 'not_logged_by_sal'
+  | 'cloudtrail_name_unknown'
+  | 'cloudtrail_data_events_off'
+  | 'cloudtrail_management_events_off'
+  | 'missing_from_sal'
+  | 'missing_from_cloudtrail'
+  | 'outside_overlap'
+  | 'unverified'
+  | 'host_id_mismatch'
+  | 'no_request_id';
+
+/** Counts per reason (only the non-zero ones are present). */
+export type ReasonCounts = Partial<Record<CoverageReason, number>>;
+
+export interface CoverageRow {
+  /** CloudTrail's name when CloudTrail saw the request; `(all)` for the totals. */
+  operation: string;
+  both: number;
+  sal_only: number;
+  cloudtrail_only: number;
+  sal_only_reasons: ReasonCounts;
+  cloudtrail_only_reasons: ReasonCounts;
+}
+
+export interface BucketSpan {
+  records: number;
+  /** RFC 3339 UTC. */
+  first: string;
+  last: string;
+}
+
+export interface DeliveryLag {
+  records: number;
+  /** Seconds. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface Coverage {
+  inputs: { units: number; events: number; errors: number; skipped: number; server_access_log: number; cloudtrail: number };
+  requests: CoverageRow;
+  operations: CoverageRow[];
+  buckets: Array<{ bucket: string; server_access_log?: BucketSpan; cloudtrail?: BucketSpan }>;
+  delivery_lag: { server_access_log?: DeliveryLag; cloudtrail?: DeliveryLag };
+}
+
+/** Counts of a correlation. inputs === records + errors + skipped; records === merged_records + events - merged_events. */
+export interface CorrelateStats {
+  inputs: number;
+  records: number;
+  errors: number;
+  skipped: number;
+  events: number;
+  both: number;
+  sal_only: number;
+  cloudtrail_only: number;
+  merged_events: number;
+  merged_records: number;
+  unmerged: number;
+  rounds: number;
+  held_peak_bytes: number;
+  changed_inputs: number;
+}
+
+export interface CorrelateResult {
+  abi_version: number;
+  /** One event per request; `unmapped.s3.sources` says which logs it came from. */
+  events: OcsfApiActivity[];
+  errors: ErrorRecord[];
+  coverage: Coverage;
+  stats: CorrelateStats;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -335,6 +432,8 @@ export interface OcsfUnmapped {
     source_region?: string;
     /** false for operations CloudTrail never logs (lifecycle expiry, website, …). */
     cloudtrail_equivalent?: boolean;
+    /** Which logs the event came from: set on every event of `correlate`. */
+    sources?: Array<'cloudtrail' | 'server_access_log'>;
   };
   /** Only in server access log events. */
   s3_access_log?: {
@@ -342,6 +441,10 @@ export interface OcsfUnmapped {
     request_uri?: string;
     /** Fields past the 27th, in order. */
     extra_fields?: string[];
+    /** On a merged event: SAL's operation text (metadata.event_code is CloudTrail's). */
+    event_code?: string;
+    /** On a merged event: where the SAL line came from (metadata.log_name is CloudTrail's). */
+    log_name?: string;
   };
   /** Only in CloudTrail events. */
   cloudtrail?: {
@@ -377,8 +480,15 @@ export interface Operation {
   sal: string | null;
   rule: OperationRule;
   activity: ActivityName;
-  /** Whether and how CloudTrail logs it. */
-  cloudtrail: 'Data' | 'Management' | 'No';
+  /**
+   * Whether and how CloudTrail logs it; 'UnknownName' when AWS says CloudTrail logs it but no
+   * document names the eventName (CORS preflight).
+   */
+  cloudtrail: 'Data' | 'Management' | 'No' | 'UnknownName';
+  /** Whether a server access log can hold a successful request of this operation. */
+  sal_logs: boolean;
+  /** What no AWS document or real log confirms: the CloudTrail eventName, or that the two SAL records of one request share its request ID. */
+  unverified: 'CloudTrailName' | 'SharedRequestId' | null;
   /** Evidence and confidence, or why the name was chosen. */
   note: string;
 }

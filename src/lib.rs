@@ -54,6 +54,7 @@ mod sink;
 mod timefmt;
 
 pub mod abi;
+pub mod correlate;
 pub mod json;
 pub mod ocsf;
 pub mod operations;

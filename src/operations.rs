@@ -16,7 +16,18 @@
 //!   rows: account-level and directory-bucket calls, and APIs whose SAL spelling is not known).
 //! - `rule`: disambiguates rows that share one SAL operation ([`Rule`]).
 //! - `activity`: the OCSF activity (below).
-//! - `cloudtrail`: whether CloudTrail logs the operation, and as which kind of event ([`Logged`]).
+//! - `cloudtrail`: whether CloudTrail logs the operation, and as which kind of event ([`Logged`]);
+//!   [`Logged::UnknownName`] where AWS says CloudTrail logs it but no document names the eventName.
+//! - `sal_logs`: whether a server access log can hold a successful request of this operation.
+//!   False for calls that are not requests to a bucket (no SAL spelling: `ListBuckets`, account
+//!   calls) and for the two that bracket a bucket's life (`CreateBucket`: no logging configuration
+//!   can exist before the bucket; `DeleteBucket`: none outlives it). True for `ListObjectsV2`
+//!   although it has no SAL spelling of its own: through an access point CloudTrail may call a list
+//!   `ListObjectsV2` while SAL writes `REST.GET.BUCKET`, which reads as `ListObjects`.
+//! - `unverified`: what about the row no AWS document or real log confirms ([`Unverified`]): the
+//!   CloudTrail eventName, or that the two SAL records of one request share its request ID. The
+//!   coverage report (`crate::correlate`) says "unverified" for these rows instead of asserting
+//!   a reason.
 //! - `note`: the evidence for the pairing and its confidence, or why a name was chosen. Evidence keys
 //!   are those of `shared/reference/mapping_sources.md`; "derived" means the SAL spelling follows
 //!   the `REST.<METHOD>.<RESOURCE>` convention and has not been seen in a real AWS log yet.
@@ -48,9 +59,11 @@
 //! requester `AmazonS3` (`LifecycleExpireObject`, `LifecycleCreateDeleteMarker`,
 //! `LifecycleTransitionObject` for every storage-class variant, `LifecycleAbortMultipartUpload`),
 //! `Website*` for the static-website endpoint (`WebsiteGetObject`, `WebsiteHeadObject`), and the
-//! REST-grammar name (the one [`resolve_sal`] would derive) for the rest (`OptionsPreflight`,
-//! `PostTorrent`, `PatchBucket`, ...). Their rows say `cloudtrail: Logged::No`, which becomes
-//! `unmapped.s3.cloudtrail_equivalent: false`.
+//! REST-grammar name (the one [`resolve_sal`] would derive) for the rest (`PostTorrent`,
+//! `PatchBucket`, ...). Their rows say `cloudtrail: Logged::No`, which becomes
+//! `unmapped.s3.cloudtrail_equivalent: false`. The CORS preflight keeps its grammar name,
+//! `OptionsPreflight`, but CloudTrail does log it under a name nobody has published
+//! ([`Logged::UnknownName`]), so its events leave `cloudtrail_equivalent` out.
 //!
 //! # Lookups
 //! Called once per log line, so each lookup is a binary search over a static index of
@@ -107,6 +120,32 @@ pub enum Logged {
     Management,
     /// CloudTrail never logs it.
     No,
+    /// AWS says CloudTrail logs it, but no document names the eventName (CORS preflight: "treated
+    /// like a bucket-level action in CloudTrail logging"). `cloudtrail_equivalent` is left out.
+    UnknownName,
+}
+
+/// What about a row is not confirmed by AWS documentation or a real log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub enum Unverified {
+    /// The CloudTrail eventName: in no AWS CloudTrail list (or only in an old guide).
+    CloudTrailName,
+    /// That the row's two SAL records of one request (destination and source side) carry the same
+    /// request ID, as they do for `REST.COPY.OBJECT` in real logs.
+    SharedRequestId,
+}
+
+impl Logged {
+    /// `unmapped.s3.cloudtrail_equivalent` for a SAL record of a row: whether CloudTrail logs the
+    /// request too; `None` when the table does not know.
+    pub fn equivalent(self) -> Option<bool> {
+        match self {
+            Logged::Data | Logged::Management => Some(true),
+            Logged::No => Some(false),
+            Logged::UnknownName => None,
+        }
+    }
 }
 
 /// How to choose among the rows that share one SAL operation.
@@ -151,6 +190,10 @@ pub struct Operation {
     pub activity: Activity,
     /// Whether and how CloudTrail logs it.
     pub cloudtrail: Logged,
+    /// Whether a server access log can hold a successful request of this operation (module docs).
+    pub sal_logs: bool,
+    /// What about this row is not confirmed, if anything.
+    pub unverified: Option<Unverified>,
     /// Evidence and confidence, or why the name was chosen.
     pub note: &'static str,
 }
@@ -162,7 +205,8 @@ pub struct Resolved {
     /// Canonical `api.operation` (CloudTrail eventName vocabulary).
     pub operation: Cow<'static, str>,
     pub activity: Activity,
-    /// Whether CloudTrail logs this operation; `None` when the operation is not in the table.
+    /// Whether CloudTrail logs this operation; `None` when the operation is not in the table or
+    /// the table does not know ([`Logged::UnknownName`]).
     pub cloudtrail_equivalent: Option<bool>,
 }
 
@@ -175,7 +219,8 @@ mod rows {
     use super::Activity::*;
     use super::Logged::{self, *};
     use super::Rule::{self, *};
-    use super::{Activity, Operation};
+    use super::Unverified::*;
+    use super::{Activity, Operation, Unverified};
 
     const fn both(
         operation: &'static str,
@@ -185,13 +230,21 @@ mod rows {
         cloudtrail: Logged,
         note: &'static str,
     ) -> Operation {
-        Operation { operation, sal: Some(sal), rule, activity, cloudtrail, note }
+        Operation { operation, sal: Some(sal), rule, activity, cloudtrail, sal_logs: true, unverified: None, note }
     }
     const fn sal_only(operation: &'static str, sal: &'static str, rule: Rule, activity: Activity, note: &'static str) -> Operation {
         both(operation, sal, rule, activity, No, note)
     }
     const fn ct_only(operation: &'static str, activity: Activity, cloudtrail: Logged, note: &'static str) -> Operation {
-        Operation { operation, sal: None, rule: Always, activity, cloudtrail, note }
+        Operation { operation, sal: None, rule: Always, activity, cloudtrail, sal_logs: false, unverified: None, note }
+    }
+    const fn unverified(mut row: Operation, what: Unverified) -> Operation {
+        row.unverified = Some(what);
+        row
+    }
+    const fn sal_logs(mut row: Operation, logs: bool) -> Operation {
+        row.sal_logs = logs;
+        row
     }
 
     #[rustfmt::skip]
@@ -214,20 +267,20 @@ mod rows {
         both("ListObjects", "REST.GET.BUCKET", Always, Read, Data, "AWS paired aclRequired table; list-type=2 is also ListObjects in CloudTrail (OTRF-REAL) (HIGH)"),
         both("ListObjectVersions", "REST.GET.BUCKETVERSIONS", Always, Read, Data, "GET ?versions; OBS-DIGITALCORPORA (MEDIUM)"),
         both("ListObjectVersions", "REST.HEAD.BUCKETVERSIONS", Always, Read, Data, "HEAD ?versions (dandi real logs); assumed served as the GET (LOW)"),
-        both("ListMultipartUploads", "REST.GET.UPLOADS", Always, Read, Management, "GET ?uploads; in no AWS CloudTrail list, S3 logs non-data calls as management events (LOW)"),
-        both("ListMultipartUploads", "REST.HEAD.UPLOADS", Always, Read, Management, "HEAD ?uploads (dandi real logs); assumed served as the GET (LOW)"),
+        unverified(both("ListMultipartUploads", "REST.GET.UPLOADS", Always, Read, Management, "GET ?uploads; in no AWS CloudTrail list, S3 logs non-data calls as management events (LOW)"), CloudTrailName),
+        unverified(both("ListMultipartUploads", "REST.HEAD.UPLOADS", Always, Read, Management, "HEAD ?uploads (dandi real logs); assumed served as the GET (LOW)"), CloudTrailName),
         both("HeadBucket", "REST.HEAD.BUCKET", Always, Read, Data, "AWS: HeadBucket is logged as a data event (MEDIUM-HIGH)"),
 
         // ---- Objects: writes -------------------------------------------------------------------
         both("PutObject", "REST.PUT.OBJECT", Always, Create, Data, "AWS paired aclRequired table (HIGH)"),
-        both("PostObject", "REST.POST.BUCKET", Always, Create, Data, "browser form upload POSTs to the bucket URL, key in the form; CloudTrail name unverified (LOW)"),
-        both("PostObject", "REST.POST.OBJECT", Always, Create, Data, "POST to an object URL; CloudTrail name unverified (LOW)"),
+        unverified(both("PostObject", "REST.POST.BUCKET", Always, Create, Data, "browser form upload POSTs to the bucket URL, key in the form; CloudTrail name unverified (LOW)"), CloudTrailName),
+        unverified(both("PostObject", "REST.POST.OBJECT", Always, Create, Data, "POST to an object URL; CloudTrail name unverified (LOW)"), CloudTrailName),
         both("CopyObject", "REST.COPY.OBJECT", Always, Create, Data, "destination-side record of a copy (MEDIUM-HIGH)"),
-        both("CopyObject", "REST.COPY.OBJECT_GET", Always, Create, Data, "source-side record of the same copy (AWS LogFormat); one CloudTrail CopyObject covers both (MEDIUM-HIGH)"),
+        both("CopyObject", "REST.COPY.OBJECT_GET", Always, Create, Data, "source-side record of the same copy (AWS LogFormat); one CloudTrail CopyObject covers both; same request ID as the REST.COPY.OBJECT line (kdgm real 2014 lines) (MEDIUM-HIGH)"),
         both("CreateMultipartUpload", "REST.POST.UPLOADS", Always, Create, Data, "POST ?uploads (plural); OBS-DIGITALCORPORA (MEDIUM)"),
         both("UploadPart", "REST.PUT.PART", Always, Create, Data, "PUT ?partNumber&uploadId (MEDIUM)"),
-        both("UploadPartCopy", "REST.COPY.PART", Always, Create, Data, "destination-side record of a part copy (MEDIUM)"),
-        both("UploadPartCopy", "REST.COPY.PART_GET", Always, Create, Data, "source-side record of the same part copy (MEDIUM)"),
+        unverified(both("UploadPartCopy", "REST.COPY.PART", Always, Create, Data, "destination-side record of a part copy (MEDIUM)"), SharedRequestId),
+        unverified(both("UploadPartCopy", "REST.COPY.PART_GET", Always, Create, Data, "source-side record of the same part copy (MEDIUM)"), SharedRequestId),
         both("CompleteMultipartUpload", "REST.POST.UPLOAD", Always, Create, Data, "POST ?uploadId (singular UPLOAD) (MEDIUM)"),
         both("PutObjectAcl", "REST.PUT.ACL", KeyPresent, Update, Data, "AWS paired aclRequired table: REST.PUT.ACL with a key (HIGH)"),
         both("PutBucketAcl", "REST.PUT.ACL", KeyAbsent, Update, Management, "AWS paired aclRequired table: REST.PUT.ACL without a key (HIGH)"),
@@ -238,7 +291,7 @@ mod rows {
 
         // ---- Objects: deletes ------------------------------------------------------------------
         both("DeleteObject", "REST.DELETE.OBJECT", Always, Delete, Data, "AWS paired aclRequired table (HIGH)"),
-        both("DeleteObjects", "REST.POST.MULTI_OBJECT_DELETE", Always, Delete, Data, "POST ?delete (MEDIUM-HIGH)"),
+        both("DeleteObjects", "REST.POST.MULTI_OBJECT_DELETE", Always, Delete, Data, "POST ?delete; its BATCH.DELETE.OBJECT lines carry its request ID (hadoop real 2021 lines) (MEDIUM-HIGH)"),
         both("DeleteObject", "BATCH.DELETE.OBJECT", Always, Delete, Data, "per-key record of a multi-object delete; CloudTrail now logs one DeleteObject per key (AWS-CT-S3-DOC)"),
         both("DeleteObjectTagging", "REST.DELETE.OBJECT_TAGGING", Always, Delete, Data, "dandi real logs (MEDIUM)"),
         both("AbortMultipartUpload", "REST.DELETE.UPLOAD", Always, Delete, Data, "DELETE ?uploadId; the lifecycle abort is S3.DELETE.UPLOAD (MEDIUM)"),
@@ -249,12 +302,12 @@ mod rows {
         ct_only("ListObjectAnnotations", Read, Data, "AWS-CT-S3-DOC data event list; SAL spelling unknown"),
         ct_only("DeleteObjectAnnotation", Delete, Data, "AWS-CT-S3-DOC data event list; SAL spelling unknown"),
         ct_only("UpdateObjectEncryption", Update, Data, "AWS-CT-S3-DOC data event list; SAL spelling unknown"),
-        ct_only("ListObjectsV2", Read, Data, "AWS-CT-S3-DOC: directory buckets, access points, Outposts; general purpose buckets log ListObjects"),
+        sal_logs(ct_only("ListObjectsV2", Read, Data, "AWS-CT-S3-DOC: directory buckets, access points, Outposts; general purpose buckets log ListObjects. Through an access point SAL writes REST.GET.BUCKET (which reads as ListObjects), so SAL does log it"), true),
         ct_only("CreateSession", Create, Data, "S3 Express One Zone (eventSource s3express.amazonaws.com); directory buckets have no SAL"),
 
         // ---- Buckets ---------------------------------------------------------------------------
-        both("CreateBucket", "REST.PUT.BUCKET", Always, Create, Management, "PUT / (a new bucket rarely has logging yet) (MEDIUM)"),
-        both("DeleteBucket", "REST.DELETE.BUCKET", Always, Delete, Management, "DELETE / ; dandi real logs (MEDIUM)"),
+        sal_logs(both("CreateBucket", "REST.PUT.BUCKET", Always, Create, Management, "PUT / ; a successful create is in no log (logging is configured on an existing bucket); failures on an existing bucket can be (MEDIUM)"), false),
+        sal_logs(both("DeleteBucket", "REST.DELETE.BUCKET", Always, Delete, Management, "DELETE / ; dandi real logs hold failed attempts; a successful delete ends the bucket and its logging (MEDIUM)"), false),
         ct_only("ListBuckets", Read, Management, "service endpoint call, not a bucket request: no SAL"),
         ct_only("ListDirectoryBuckets", Read, Management, "S3 Express regional endpoint (s3express.amazonaws.com): no SAL"),
         both("GetBucketLocation", "REST.GET.LOCATION", Always, Read, Management, "GET ?location (MEDIUM)"),
@@ -301,19 +354,19 @@ mod rows {
 
         // ---- Buckets: id-addressed configurations (GET with ?id= is Get, without is List) ----
         both("GetBucketAnalyticsConfiguration", "REST.GET.ANALYTICS", QueryHas("id"), Read, Management, "GET ?analytics&id= (MEDIUM)"),
-        both("ListBucketAnalyticsConfigurations", "REST.GET.ANALYTICS", QueryLacks("id"), Read, Management, "GET ?analytics without id; in no AWS CloudTrail list, API name assumed (LOW)"),
+        unverified(both("ListBucketAnalyticsConfigurations", "REST.GET.ANALYTICS", QueryLacks("id"), Read, Management, "GET ?analytics without id; in no AWS CloudTrail list, API name assumed (LOW)"), CloudTrailName),
         both("PutBucketAnalyticsConfiguration", "REST.PUT.ANALYTICS", Always, Update, Management, "OBS-MATWERBER (MEDIUM)"),
         both("DeleteBucketAnalyticsConfiguration", "REST.DELETE.ANALYTICS", Always, Delete, Management, "derived (LOW)"),
         both("GetBucketInventoryConfiguration", "REST.GET.INVENTORY", QueryHas("id"), Read, Management, "GET ?inventory&id= (MEDIUM)"),
-        both("ListBucketInventoryConfigurations", "REST.GET.INVENTORY", QueryLacks("id"), Read, Management, "GET ?inventory without id; in no AWS CloudTrail list, API name assumed (LOW)"),
+        unverified(both("ListBucketInventoryConfigurations", "REST.GET.INVENTORY", QueryLacks("id"), Read, Management, "GET ?inventory without id; in no AWS CloudTrail list, API name assumed (LOW)"), CloudTrailName),
         both("PutBucketInventoryConfiguration", "REST.PUT.INVENTORY", Always, Update, Management, "dandi real logs (MEDIUM)"),
         both("DeleteBucketInventoryConfiguration", "REST.DELETE.INVENTORY", Always, Delete, Management, "derived (LOW)"),
         both("GetBucketMetricsConfiguration", "REST.GET.METRICS", QueryHas("id"), Read, Management, "GET ?metrics&id= (MEDIUM)"),
-        both("ListBucketMetricsConfigurations", "REST.GET.METRICS", QueryLacks("id"), Read, Management, "GET ?metrics without id; in no AWS CloudTrail list, API name assumed (LOW)"),
+        unverified(both("ListBucketMetricsConfigurations", "REST.GET.METRICS", QueryLacks("id"), Read, Management, "GET ?metrics without id; in no AWS CloudTrail list, API name assumed (LOW)"), CloudTrailName),
         both("PutBucketMetricsConfiguration", "REST.PUT.METRICS", Always, Update, Management, "dandi real logs (MEDIUM)"),
         both("DeleteBucketMetricsConfiguration", "REST.DELETE.METRICS", Always, Delete, Management, "OBS-MATWERBER (MEDIUM)"),
         both("GetBucketIntelligentTieringConfiguration", "REST.GET.INTELLIGENT_TIERING", QueryHas("id"), Read, Management, "GET ?intelligent-tiering&id= (MEDIUM)"),
-        both("ListBucketIntelligentTieringConfigurations", "REST.GET.INTELLIGENT_TIERING", QueryLacks("id"), Read, Management, "GET ?intelligent-tiering without id; in no AWS CloudTrail list, API name assumed (LOW)"),
+        unverified(both("ListBucketIntelligentTieringConfigurations", "REST.GET.INTELLIGENT_TIERING", QueryLacks("id"), Read, Management, "GET ?intelligent-tiering without id; in no AWS CloudTrail list, API name assumed (LOW)"), CloudTrailName),
         both("PutBucketIntelligentTieringConfiguration", "REST.PUT.INTELLIGENT_TIERING", Always, Update, Management, "derived (LOW)"),
         both("DeleteBucketIntelligentTieringConfiguration", "REST.DELETE.INTELLIGENT_TIERING", Always, Delete, Management, "derived (LOW)"),
 
@@ -349,7 +402,7 @@ mod rows {
         sal_only("WebsiteGetObject", "WEBSITE.GET.OBJECT", Always, Read, "static website endpoint; no CloudTrail event in any source (assumed SAL-only)"),
         sal_only("WebsiteHeadObject", "WEBSITE.HEAD.OBJECT", Always, Read, "static website endpoint; digitalcorpora real logs (assumed SAL-only)"),
         sal_only("WebsiteInvalidOperation", "WEBSITE.INVALIDOPERATION", Always, Other, "website endpoint rejected the method; digitalcorpora real logs"),
-        sal_only("OptionsPreflight", "REST.OPTIONS.PREFLIGHT", Always, Other, "CORS preflight; spec: SAL-only. AWS-CT-S3-DOC says OPTIONS object is treated as bucket-level, eventName unknown (LOW)"),
+        both("OptionsPreflight", "REST.OPTIONS.PREFLIGHT", Always, Other, UnknownName, "CORS preflight. AWS-CT-S3-DOC: OPTIONS object \"is treated like a bucket-level action in CloudTrail logging\"; no document names its eventName (LOW)"),
 
         // ---- SAL-only: malformed method/resource pairs seen from scanners ----------------------
         // No S3 API accepts these, so there is no CloudTrail eventName; grammar-derived names.
@@ -476,11 +529,7 @@ pub fn find_event_name(name: &str) -> Option<&'static Operation> {
 /// query string (without `?`, may be empty).
 pub fn resolve_sal(op: &str, has_key: bool, query: &str) -> Resolved {
     if let Some(r) = find_sal(op, has_key, query) {
-        return Resolved {
-            operation: Cow::Borrowed(r.operation),
-            activity: r.activity,
-            cloudtrail_equivalent: Some(r.cloudtrail != Logged::No),
-        };
+        return Resolved { operation: Cow::Borrowed(r.operation), activity: r.activity, cloudtrail_equivalent: r.cloudtrail.equivalent() };
     }
     let (operation, activity) = match derive_from_grammar(op) {
         Some((name, activity)) => (Cow::Owned(name), activity),

@@ -75,7 +75,7 @@ fn the_writer_matches_the_serde_reference() {
             );
         }
     }
-    assert_eq!(compared, 2 * 158, "every fixture event, twice");
+    assert_eq!(compared, 2 * 167, "every fixture event, twice");
 }
 
 #[test]
@@ -97,6 +97,6 @@ fn fixture_outputs_match_golden_files() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 16);
+    assert_eq!(checked, 17);
     assert!(mismatched.is_empty(), "output differs from tests/golden for {mismatched:?}; review, then re-bless with S3NORM_BLESS=1");
 }

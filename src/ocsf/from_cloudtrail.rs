@@ -88,6 +88,7 @@ pub(crate) fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Re
         object_size: None,
         source_region: None,
         cloudtrail_equivalent: e.unmapped.s3.cloudtrail_equivalent,
+        sources: None,
     };
     e.unmapped.cloudtrail = Some(ct_only);
     Ok(e)

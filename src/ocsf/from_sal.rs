@@ -84,10 +84,12 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
         object_size: r.number(field::OBJECT_SIZE),
         source_region: r.get(field::SOURCE_REGION),
         cloudtrail_equivalent: e.unmapped.s3.cloudtrail_equivalent,
+        sources: None,
     };
     let sal_only = SalOnly {
         request_uri: if request_line.is_none() { r.get(field::REQUEST_URI) } else { None },
         extra_fields: r.extra_fields().collect(),
+        ..SalOnly::default()
     };
     if sal_only.request_uri.is_some() || !sal_only.extra_fields.is_empty() {
         e.unmapped.s3_access_log = Some(sal_only);

@@ -37,7 +37,7 @@ pub(crate) struct Context<'a> {
     pub source_event: Option<&'a Map<String, Value>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Event<'a> {
     pub class_uid: u32,
@@ -78,7 +78,7 @@ pub struct Event<'a> {
     pub raw_data: Option<&'a str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Metadata<'a> {
     pub version: &'static str,
@@ -94,7 +94,7 @@ pub struct Metadata<'a> {
     pub log_name: Option<&'a str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Product {
     pub vendor_name: &'static str,
@@ -103,7 +103,7 @@ pub struct Product {
     pub feature: Option<Feature>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Feature {
     pub name: &'static str,
@@ -113,7 +113,7 @@ pub const FEATURE_SAL: Feature = Feature { name: "Server Access Logging" };
 pub const FEATURE_DATA: Feature = Feature { name: "Data Events" };
 pub const FEATURE_MANAGEMENT: Feature = Feature { name: "Management Events" };
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Api<'a> {
     pub operation: Cow<'static, str>,
@@ -124,7 +124,7 @@ pub struct Api<'a> {
     pub service: Service<'a>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct ApiRequest<'a> {
     pub uid: &'a str,
@@ -132,7 +132,7 @@ pub struct ApiRequest<'a> {
     pub data: Option<&'a Value>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct ApiResponse<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -149,7 +149,7 @@ impl ApiResponse<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Service<'a> {
     pub name: &'a str,
@@ -157,7 +157,7 @@ pub struct Service<'a> {
 
 use crate::aws::S3_SERVICE;
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Actor<'a> {
     pub user: User<'a>,
@@ -167,7 +167,7 @@ pub struct Actor<'a> {
     pub app_name: Option<&'a str>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct User<'a> {
     #[serde(rename = "type")]
@@ -184,13 +184,13 @@ pub struct User<'a> {
     pub account: Option<Account<'a>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Account<'a> {
     pub uid: &'a str,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct Session<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -203,7 +203,7 @@ pub struct Session<'a> {
     pub created_time_dt: Option<Rfc3339>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct Endpoint<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -216,7 +216,7 @@ pub struct Endpoint<'a> {
     pub uid: Option<&'a str>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct HttpRequest<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,7 +237,7 @@ impl HttpRequest<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Url<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -247,7 +247,7 @@ pub struct Url<'a> {
     pub query_string: Option<&'a str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct HttpResponse {
     pub code: u16,
@@ -257,7 +257,7 @@ pub struct HttpResponse {
     pub latency: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Resource<'a> {
     #[serde(rename = "type")]
@@ -272,7 +272,7 @@ pub struct Resource<'a> {
 }
 
 /// A resource's owner: the S3 canonical user ID (SAL) or the owning account (CloudTrail).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Owner<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,7 +334,7 @@ impl Serialize for ResourceType<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[non_exhaustive]
 pub struct Cloud<'a> {
     pub provider: &'static str,
@@ -344,7 +344,7 @@ pub struct Cloud<'a> {
     pub account: Option<Account<'a>>,
 }
 
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct Unmapped<'a> {
     pub s3: S3Fields<'a>,
@@ -358,7 +358,7 @@ pub struct Unmapped<'a> {
 }
 
 /// Fields with no OCSF home that both sources share, under the same keys.
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct S3Fields<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -387,10 +387,25 @@ pub struct S3Fields<'a> {
     pub source_region: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cloudtrail_equivalent: Option<bool>,
+    /// Which logs the event was built from ([`SOURCES_BOTH`], [`SOURCES_SAL`],
+    /// [`SOURCES_CLOUDTRAIL`]): set on every event `s3norm correlate` writes, absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sources: Option<&'static [&'static str]>,
 }
 
+/// `unmapped.s3.sources` of a request seen by both logs and merged into one event.
+pub const SOURCES_BOTH: &[&str] = &[SOURCE_CLOUDTRAIL, SOURCE_SAL];
+/// `unmapped.s3.sources` of a request only the server access log saw.
+pub const SOURCES_SAL: &[&str] = &[SOURCE_SAL];
+/// `unmapped.s3.sources` of a request only CloudTrail saw.
+pub const SOURCES_CLOUDTRAIL: &[&str] = &[SOURCE_CLOUDTRAIL];
+/// The server access log's name in `unmapped.s3.sources`.
+pub const SOURCE_SAL: &str = "server_access_log";
+/// CloudTrail's name in `unmapped.s3.sources`.
+pub const SOURCE_CLOUDTRAIL: &str = "cloudtrail";
+
 /// What only server access logs carry.
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct SalOnly<'a> {
     /// The request-URI field when it is not `METHOD target HTTP/x.y`.
@@ -399,10 +414,16 @@ pub struct SalOnly<'a> {
     /// Fields past the 27th, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_fields: Vec<&'a str>,
+    /// The SAL Operation text, on a merged event (whose `metadata.event_code` is CloudTrail's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_code: Option<&'a str>,
+    /// Where the SAL line came from, on a merged event (whose `metadata.log_name` is CloudTrail's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_name: Option<&'a str>,
 }
 
 /// What only CloudTrail carries.
-#[derive(Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize)]
 #[non_exhaustive]
 pub struct CloudTrailOnly<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -306,6 +306,10 @@ fn unmapped(out: &mut Vec<u8>, u: &Unmapped<'_>) {
         field(out, &mut first, b"\"cloudtrail_equivalent\":");
         out.extend_from_slice(if v { b"true" } else { b"false" });
     }
+    if let Some(sources) = s.sources {
+        field(out, &mut first, b"\"sources\":");
+        strings(out, sources);
+    }
     out.push(b'}');
     if let Some(sal) = &u.s3_access_log {
         let mut first = true;
@@ -317,6 +321,12 @@ fn unmapped(out: &mut Vec<u8>, u: &Unmapped<'_>) {
         if !sal.extra_fields.is_empty() {
             field(out, &mut first, b"\"extra_fields\":");
             strings(out, &sal.extra_fields);
+        }
+        for (name, v) in [(&b"\"event_code\":"[..], sal.event_code), (b"\"log_name\":", sal.log_name)] {
+            if let Some(v) = v {
+                field(out, &mut first, name);
+                string(out, v);
+            }
         }
         out.push(b'}');
     }

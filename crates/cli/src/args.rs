@@ -6,6 +6,8 @@ use std::path::PathBuf;
 pub const USAGE: &str = "\
 Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
        s3norm serve --listen ADDR [--raw]   (see s3norm serve --help)
+       s3norm correlate [--merge-memory MIB] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+       s3norm coverage [--json] [--errors PATH] [FILE|DIR|-]...
 
 Normalize Amazon S3 server access logs and CloudTrail S3 records into OCSF 1.8.0
 API Activity events, written as NDJSON on standard output.
@@ -22,6 +24,9 @@ Options:
   -h, --help         print this help and exit
   -V, --version      print the version and exit
 
+'s3norm serve --help', 's3norm correlate --help' and 's3norm coverage --help' describe
+the other commands.
+
 Exit status: 0 success; 1 an input (or an output) could not be read or written;
 2 --strict and at least one error record; 64 usage error.
 ";
@@ -33,6 +38,8 @@ pub enum Command {
     Version,
     Normalize(Args),
     Serve(crate::serve::ServeCommand),
+    /// `correlate` or `coverage` (crate::correlate).
+    Correlate(crate::correlate::Args),
 }
 
 /// Options of `s3norm normalize`.
@@ -56,8 +63,15 @@ where
     use lexopt::prelude::*;
 
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    if args.first().is_some_and(|a| a == "serve") {
-        return crate::serve::parse_args(&args[1..]).map(Command::Serve);
+    // `serve`, `correlate` and `coverage` have their own options; `normalize` is parsed below.
+    let kind = match args.first().and_then(|a| a.to_str()) {
+        Some("serve") => return crate::serve::parse_args(&args[1..]).map(Command::Serve),
+        Some("correlate") => Some(crate::correlate::Kind::Correlate),
+        Some("coverage") => Some(crate::correlate::Kind::Coverage),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        return crate::correlate::parse(kind, args.into_iter().skip(1)).map(Command::Correlate);
     }
     let mut parser = lexopt::Parser::from_args(args);
     let mut command_seen = false;
@@ -83,7 +97,10 @@ where
             }
             Value(value) if !command_seen => {
                 if value != "normalize" {
-                    return Err(format!("unknown command '{}' (expected 'normalize' or 'serve')", value.to_string_lossy()));
+                    return Err(format!(
+                        "unknown command '{}' (expected 'normalize', 'serve', 'correlate' or 'coverage')",
+                        value.to_string_lossy()
+                    ));
                 }
                 command_seen = true;
             }
@@ -92,7 +109,7 @@ where
         }
     }
     if !command_seen {
-        return Err("missing command (expected 'normalize' or 'serve')".to_owned());
+        return Err("missing command (expected 'normalize', 'serve', 'correlate' or 'coverage')".to_owned());
     }
     Ok(Command::Normalize(out))
 }

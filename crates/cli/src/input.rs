@@ -200,6 +200,12 @@ pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: 
     read(input, normalizer, &mut sink, bar, |raw| Box::new(FlushBeforeRead { inner: raw, out: &shared }))
 }
 
+/// Read one input into any sink, without the flush-on-pause of [`normalize`] (`correlate` and
+/// `coverage` write nothing until an input is read).
+pub fn read_into(input: &Input, normalizer: &Normalizer, out: &mut dyn Sink, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
+    read(input, normalizer, out, bar, |raw| raw)
+}
+
 /// Open `input`, wrap its bytes with `wrap`, and read them (gzip detected by content).
 fn read<'a>(
     input: &Input,

@@ -9,6 +9,7 @@
 //! produces. The library counts. [`serve`] is `s3norm serve`, the sidecar for log shippers.
 
 mod args;
+mod correlate;
 mod input;
 mod output;
 mod serve;
@@ -50,6 +51,7 @@ fn main() -> ExitCode {
             EXIT_OK
         }
         Ok(Command::Serve(serve::ServeCommand::Serve(args))) => serve::run(args),
+        Ok(Command::Correlate(args)) => correlate::run(args),
         Err(message) => usage_error(&message),
     };
     ExitCode::from(code)

@@ -2,8 +2,8 @@
 //!
 //! Every export takes and returns strings or numbers only, so the glue stays small and no
 //! `js-sys`/`serde-wasm-bindgen` is needed; the package's entry wrappers (`pkg-config/`) turn the
-//! JSON into JS objects and give the public names (`transform`, `normalize`, `operations`,
-//! `version`, `abiVersion`). The contract is `docs/abi.md`. Each export calls the library
+//! JSON into JS objects and give the public names (`transform`, `normalize`, `correlate`,
+//! `operations`, `version`, `abiVersion`). The contract is `docs/abi.md`. Each export calls the library
 //! directly: log text goes to the normalizer as it is, never wrapped in a JSON request first.
 
 use wasm_bindgen::prelude::*;
@@ -57,6 +57,13 @@ pub fn sal_fields(line: &str) -> String {
     }
     out.push('}');
     out
+}
+
+/// Correlate log texts: `[{"text": …, "log_name": …}, …]` in, `{abi_version, events, errors,
+/// coverage, stats}` out (docs/abi.md, "correlate"). Never throws.
+#[wasm_bindgen(js_name = correlateJson)]
+pub fn correlate_json(request: &str) -> String {
+    s3norm::correlate::correlate_json(request)
 }
 
 /// The operation table as a JSON array.
