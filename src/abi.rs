@@ -221,6 +221,7 @@ impl Sink for Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const LINE: &str = r#"79a5 mybucket [06/Feb/2014:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /mybucket?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -"#;
 
@@ -255,6 +256,22 @@ mod tests {
         let bad = call(&serde_json::json!({"input": LINE, "options": {"rawdata": true}}));
         assert_eq!(bad["errors"][0]["kind"], "invalid_request");
         assert_eq!(bad["stats"]["inputs"], 1);
+    }
+
+    /// The reader's fallback holds through the ABI: a damaged leading line costs only itself, a
+    /// broken document is one error, in a string request, a shipper event and a batch alike.
+    #[test]
+    fn a_damaged_first_line_costs_only_itself() {
+        let damaged = format!("{{\"eventVersion\":\"1.08\",\"eventSo\n{LINE}\n{LINE}\n");
+        let broken = "\neventVersion:\"1.09\",\n  userIdentity:{\n    type:\"AWSService\"\n  }\n}\n";
+        for request in [json!(damaged), json!({"message": damaged}), json!([damaged, broken]), json!({"input": [broken], "options": {}})] {
+            let r = call(&request);
+            let with_broken = request.to_string().contains("AWSService");
+            let with_damaged = request.to_string().contains("eventSo");
+            let expected = (2 * u64::from(with_damaged), u64::from(with_damaged) + u64::from(with_broken));
+            assert_eq!((r["stats"]["events"].as_u64(), r["stats"]["errors"].as_u64()), (Some(expected.0), Some(expected.1)), "{request}");
+            assert!(r["errors"].as_array().unwrap().iter().all(|e| e["kind"] == "json_syntax"), "{r}");
+        }
     }
 
     #[test]

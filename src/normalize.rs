@@ -144,14 +144,6 @@ impl Normalizer {
         }
     }
 
-    /// A whole JSON text (a document, not a line): a record, a container, or an error.
-    pub(crate) fn json_text(&self, text: &str, at: Location, out: &mut Counter<'_>) {
-        match serde_json::from_str::<Value>(text) {
-            Ok(value) => self.walk(&value, Some(text.trim()), at, out),
-            Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
-        }
-    }
-
     /// A parsed JSON value: a record or a container of records. `raw` is its text, when known.
     pub(crate) fn walk(&self, value: &Value, raw: Option<&str>, at: Location, out: &mut Counter<'_>) {
         match cloudtrail::shape(value) {
