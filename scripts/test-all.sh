@@ -6,6 +6,7 @@
 #   3. scripts/build-wasm.sh the nodejs and web packages and the zero-import raw module
 #   4. npm test (js-harness) the packed npm package from CJS/ESM, parity with the native CLI,
 #                            the raw module under Node and Wasmtime, garbage, headless Chromium
+#   5. scripts/fuzz-smoke.sh every cargo-fuzz target (fuzz/) for 30 s on its seed corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,3 +42,6 @@ scripts/build-wasm.sh
 
 step "js-harness"
 (cd js-harness && npm test)
+
+step "fuzz smoke run (cargo-fuzz on stable with RUSTC_BOOTSTRAP=1; fuzz/README.md)"
+scripts/fuzz-smoke.sh

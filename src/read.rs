@@ -212,8 +212,10 @@ impl Normalizer {
 
     /// A text in memory: split into lines without copying, or read as one document.
     pub(crate) fn slice(&self, bytes: &[u8], out: &mut Counter<'_>) {
+        // The shape is guessed from the bytes a stream would hold when it guesses.
+        let head = &bytes[..head_len(bytes, self.options.max_line_bytes.saturating_add(2))];
         let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-        if shape(bytes) == TextShape::JsonDocument {
+        if shape(head.strip_prefix(BOM).unwrap_or(head)) == TextShape::JsonDocument {
             // The same view of the text a stream has: its first `max_json_bytes + 1` bytes.
             let max = self.options.max_json_bytes;
             let window = &bytes[..bytes.len().min(max.saturating_add(1))];
@@ -348,8 +350,21 @@ impl Normalizer {
     }
 }
 
+/// How much of a text [`read_through_first_line`] holds: up to and including the first `\n` after
+/// the first non-blank byte, at most `limit` bytes.
+fn head_len(bytes: &[u8], limit: usize) -> usize {
+    let mut seen_data = false;
+    for (i, &b) in bytes.iter().enumerate().take(limit) {
+        if b == b'\n' && seen_data {
+            return i + 1;
+        }
+        seen_data |= !b.is_ascii_whitespace() && !BOM.contains(&b);
+    }
+    bytes.len().min(limit)
+}
+
 /// Append to `head` up to and including the first `\n` after the first non-blank byte, or until
-/// `limit` bytes or the end of input.
+/// `limit` bytes or the end of input ([`head_len`] of the same bytes).
 fn read_through_first_line(reader: &mut impl BufRead, limit: usize, head: &mut Vec<u8>) -> io::Result<()> {
     let mut seen_data = false;
     while head.len() < limit {
@@ -590,6 +605,21 @@ mod tests {
         let (outs, stats) = both_ways(&n, truncated_trail.as_bytes());
         assert_eq!(stats.errors, 1, "{outs:?}");
         assert!(outs[0].starts_with("error too_large"), "{outs:?}");
+    }
+
+    /// The shape is guessed from the first line as far as `max_line_bytes + 2` bytes reach, in a
+    /// slice as in a stream (found by fuzzing: a slice once looked at the whole first line).
+    #[test]
+    fn the_guess_looks_as_far_in_a_slice_as_in_a_stream() {
+        let js_literal = "\neventVersion:\"1.09\",\n  userIdentity:{\n    type:\"AWSService\"\n  }\n}\n";
+        for max_line in [0, 5, 12, 13, 14, 1 << 20] {
+            let n = Normalizer::new(Options::default().max_line_bytes(max_line));
+            both_ways(&n, js_literal.as_bytes());
+            let long_record = format!("{S3_RECORD}\n{S3_RECORD}\n");
+            let (outs, _) = both_ways(&n, long_record.as_bytes());
+            // Records longer than the line limit are no units on their own: one broken document.
+            assert_eq!(outs.len(), if max_line > S3_RECORD.len() { 2 } else { 1 }, "{max_line}: {outs:?}");
+        }
     }
 
     /// A document that parses is read as one, even when some of its lines are records on their own.

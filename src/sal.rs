@@ -415,18 +415,22 @@ pub struct RequestLine<'a> {
     pub version: &'a str,
 }
 
-/// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y`.
+/// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y` with a path in the
+/// target (`?x` alone has none) and a version after `HTTP/`. An empty query is no query.
 pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
     let (method, rest) = uri.split_once(' ')?;
     let (target, protocol) = rest.rsplit_once(' ')?;
     let version = protocol.strip_prefix("HTTP/")?;
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || target.is_empty() {
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || version.is_empty() {
         return None;
     }
     let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
+        Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty())),
         None => (target, None),
     };
+    if path.is_empty() {
+        return None;
+    }
     Some(RequestLine { method, target, path, query, version })
 }
 
@@ -583,5 +587,9 @@ mod tests {
         assert_eq!(parse_request_line("OPTIONS * HTTP/1.0").unwrap().path, "*");
         assert!(parse_request_line("-").is_none());
         assert!(parse_request_line("GET /x").is_none());
+        // Found by fuzzing: these gave an empty url.path, query or version.
+        assert!(parse_request_line("GET ?x=1 HTTP/1.1").is_none());
+        assert!(parse_request_line("GET /x HTTP/").is_none());
+        assert_eq!(parse_request_line("GET /x? HTTP/1.1").unwrap().query, None);
     }
 }

@@ -650,8 +650,10 @@ fn a_file_led_by_a_damaged_line_loses_nothing_else() {
 /// carrying the whole text, not one error per line, whichever way it arrives.
 #[test]
 fn a_broken_document_is_one_error_record() {
-    for name in ["awsdocs__s3express_createsession_example_as_published.json", "awsdocs__s3express_lifecycle_deleteobjects_example_as_published.json"]
-    {
+    for name in [
+        "awsdocs__s3express_createsession_example_as_published.json",
+        "awsdocs__s3express_lifecycle_deleteobjects_example_as_published.json",
+    ] {
         let bytes = read_fixture(&format!("tests/fixtures/broken/{name}"));
         assert!(non_blank_lines(&bytes) > 40, "{name}");
         for (way, run) in every_way("broken_document", &bytes) {

@@ -110,6 +110,16 @@ struct ErrorNote<'a> {
 
 /// The original record with the notes appended: written as text, the record serialized once.
 fn annotated(original: &Map<String, Value>, outputs: &Outputs) -> Vec<u8> {
+    // Notes a record already carries (it went through a filter before) are stale: they are
+    // replaced, never repeated, since an object with a key twice is not one Fluent Bit can keep.
+    const NOTES: [&str; 3] = ["s3norm_error", "s3norm_skipped", "s3norm_result"];
+    let without_notes: Map<String, Value>;
+    let original = if NOTES.iter().any(|k| original.contains_key(*k)) {
+        without_notes = original.iter().filter(|(k, _)| !NOTES.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+        &without_notes
+    } else {
+        original
+    };
     let mut out = Vec::with_capacity(256 + outputs.events.len());
     // Serializing a map of JSON values into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut out, original);
@@ -182,6 +192,13 @@ mod tests {
 
         let v: Value = serde_json::from_slice(&refused("record: null pointer with length 9")).unwrap();
         assert_eq!(v, serde_json::json!({"s3norm_error": {"kind": "invalid_request", "message": "record: null pointer with length 9"}}));
+
+        // A record that went through the filter before: its notes are replaced, not repeated
+        // (found by fuzzing: the answer had `s3norm_result` twice).
+        let answer = filter_record(br#"{"s3norm_result":"old","log":"junk","s3norm_error":{"kind":"x"}}"#);
+        let text = String::from_utf8(answer).unwrap();
+        assert_eq!((text.matches("\"s3norm_error\"").count(), text.matches("s3norm_result").count()), (1, 0), "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["s3norm_error"]["kind"], "sal_syntax");
 
         let v = filter(b"{\"log\":\"\"}");
         assert_eq!(v["s3norm_error"]["kind"], "invalid_request");

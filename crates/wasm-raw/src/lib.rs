@@ -25,6 +25,7 @@
 //! Functions named `malloc`/`free` are deliberately not exported: WAMR (Fluent Bit's engine) would
 //! then route its own `module_malloc` through them instead of its private app heap.
 
+pub mod bounds;
 mod fluent_bit;
 
 pub use fluent_bit::{filter_record, refused};
@@ -84,20 +85,13 @@ mod exports {
         if len == 0 {
             return Ok(Input::Borrowed(&[]));
         }
-        if ptr == 0 {
-            return Err(format!("{what}: null pointer with length {len}"));
-        }
-        let end = ptr as u64 + len as u64;
-        let size = memory_bytes();
-        if end > size {
-            return Err(format!("{what}: range {ptr}..{end} is outside linear memory ({size} bytes)"));
-        }
+        bounds::check_range(ptr, len, memory_bytes(), what)?;
         // SAFETY: the range lies within linear memory (checked above); every address of linear
         // memory is readable, and nothing writes to it while this borrow is in use when it sits
         // inside a live block (which the allocator will not hand out again until it is freed).
         let inside_live = {
             let blocks = live();
-            blocks.range(..=ptr).next_back().map(|(&start, b)| start as u64 + b.cap as u64 >= end).unwrap_or(false)
+            blocks.range(..=ptr).next_back().is_some_and(|(&start, b)| bounds::inside_block(start, b.cap, ptr, len))
         };
         let bytes: &'static [u8] = unsafe { core::slice::from_raw_parts(ptr as usize as *const u8, len as usize) };
         if inside_live {
