@@ -46,6 +46,7 @@
 mod aws;
 mod cloudtrail;
 mod error;
+mod json;
 mod normalize;
 mod read;
 mod sink;
@@ -57,6 +58,7 @@ pub mod operations;
 pub mod sal;
 
 pub use error::{ErrorKind, ErrorRecord, RecordError, MAX_ERROR_INPUT};
+pub use json::MAX_JSON_VALUES;
 pub use normalize::{Normalizer, Options};
 pub use ocsf::{write_error, write_event, Event};
 pub use read::ReadError;

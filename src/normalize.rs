@@ -10,6 +10,7 @@
 
 use crate::cloudtrail::{self, classify_source, Shape, Source};
 use crate::error::{ErrorKind, ErrorRecord};
+use crate::json::{self, JsonError};
 use crate::ocsf::{from_cloudtrail, from_sal, Context};
 use crate::sal;
 use crate::sink::{Counter, Skip};
@@ -129,8 +130,9 @@ impl Normalizer {
     /// A non-blank line: an NDJSON CloudTrail record (or container) when it starts with `{`, else SAL.
     fn line(&self, line: &str, at: Location, out: &mut Counter<'_>) {
         if line.trim_start().starts_with('{') {
-            return match serde_json::from_str::<Value>(line) {
+            return match json::parse(line) {
                 Ok(value) => self.walk(&value, Some(line), at, out),
+                Err(e @ JsonError::TooManyValues) => out.error(self.error(ErrorKind::TooLarge, format!("line is not read: {e}"), line, at)),
                 Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
             };
         }
@@ -150,6 +152,9 @@ impl Normalizer {
             Shape::Record(record) => self.record(record, raw, at, out),
             Shape::List(items) => {
                 for (i, item) in items.iter().enumerate() {
+                    if out.stopped() {
+                        return;
+                    }
                     self.walk(item, None, Location { index: Some(i as u64), ..at }, out);
                 }
             }
@@ -158,10 +163,10 @@ impl Normalizer {
                 for (i, log_event) in events.iter().enumerate() {
                     let at = Location { index: Some(i as u64), ..at };
                     match log_event.get("message").and_then(Value::as_str) {
-                        Some(message) => match serde_json::from_str::<Value>(message) {
+                        Some(message) => match json::parse(message) {
                             Ok(inner) => self.walk(&inner, Some(message), at, out),
                             Err(e) => out.error(self.error(
-                                ErrorKind::JsonSyntax,
+                                if matches!(e, JsonError::TooManyValues) { ErrorKind::TooLarge } else { ErrorKind::JsonSyntax },
                                 format!("CloudWatch Logs message is not JSON: {e}"),
                                 message,
                                 at,

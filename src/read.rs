@@ -46,6 +46,7 @@
 //!   in the [`ReadError`]. A sink that says it has [stopped](crate::Sink::stopped) ends it too.
 
 use crate::error::{ErrorKind, ErrorRecord, MAX_ERROR_INPUT};
+use crate::json::{self, JsonError};
 use crate::normalize::{Location, Normalizer};
 use crate::sal;
 use crate::sink::{Counter, Sink, Stats};
@@ -257,12 +258,16 @@ impl Normalizer {
                 return Fate::Read;
             }
         };
-        match serde_json::from_str::<Value>(text) {
+        match json::parse(text) {
             Ok(value) => self.walk(&value, Some(text.trim()), at, out),
             Err(_) if self.has_a_unit_line(bytes, true) => return Fate::ReadAsLines,
             Err(e) => {
-                let message = format!("JSON document does not parse ({e}), and none of its lines is a record on its own");
-                out.error(self.error(ErrorKind::JsonSyntax, message, text, at))
+                let (kind, what) = match e {
+                    JsonError::TooManyValues => (ErrorKind::TooLarge, "is not read"),
+                    JsonError::Syntax(_) => (ErrorKind::JsonSyntax, "does not parse"),
+                };
+                let message = format!("JSON document {what} ({e}), and none of its lines is a record on its own");
+                out.error(self.error(kind, message, text, at))
             }
         }
         Fate::Read

@@ -416,7 +416,8 @@ pub struct RequestLine<'a> {
 }
 
 /// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y` with a path in the
-/// target (`?x` alone has none) and a version after `HTTP/`. An empty query is no query.
+/// target (`?x` alone has none, and `-` is SAL's word for none) and a version after `HTTP/`. An
+/// empty query is no query.
 pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
     let (method, rest) = uri.split_once(' ')?;
     let (target, protocol) = rest.rsplit_once(' ')?;
@@ -428,7 +429,7 @@ pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
         Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty())),
         None => (target, None),
     };
-    if path.is_empty() {
+    if path.is_empty() || path == "-" {
         return None;
     }
     Some(RequestLine { method, target, path, query, version })
@@ -590,6 +591,7 @@ mod tests {
         // Found by fuzzing: these gave an empty url.path, query or version.
         assert!(parse_request_line("GET ?x=1 HTTP/1.1").is_none());
         assert!(parse_request_line("GET /x HTTP/").is_none());
+        assert!(parse_request_line("GET -?list-type=2 HTTP/1.1").is_none());
         assert_eq!(parse_request_line("GET /x? HTTP/1.1").unwrap().query, None);
     }
 }

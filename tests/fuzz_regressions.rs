@@ -12,12 +12,13 @@ use serde_json::json;
 const LINE_HEAD: &str = "79a5 b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - ID REST.GET.OBJECT k";
 const LINE_TAIL: &str = "200 - 1 1 1 1 \"-\" \"ua\" -";
 
-/// sal_line: a request-URI without a path (`?x`), with an empty query, or with nothing after
-/// `HTTP/` gave `url.path: ""`, `query_string: ""` or `version: ""`. Now such a request-URI is not
+/// sal_line: a request-URI without a path (`?x`, or `-`, SAL's word for none), with an empty
+/// query, or with nothing after `HTTP/` gave `url.path: ""` or `"-"`, `query_string: ""` or
+/// `version: ""`. Now such a request-URI is not
 /// split: it is kept whole in `unmapped.s3_access_log.request_uri`.
 #[test]
 fn request_uri_without_a_path_or_version_is_kept_whole() {
-    for uri in ["GET ?x=1 HTTP/1.1", "GET /k HTTP/"] {
+    for uri in ["GET ?x=1 HTTP/1.1", "GET /k HTTP/", "GET -?list-type=2 HTTP/1.1"] {
         let line = format!("{LINE_HEAD} \"{uri}\" {LINE_TAIL}");
         let (events, errors, _) = normalize_to_values(&line, Options::default());
         assert!(errors.is_empty(), "{errors:?}");
