@@ -6,8 +6,10 @@
 //! one *JSON document* (a record, a trail file, an EventBridge envelope, a CloudWatch Logs
 //! payload, an array of these, pretty-printed or not). [`shape`] makes a first guess from the
 //! start of the text: a first non-blank `[` is a document; a `{` is NDJSON when the first line is
-//! a whole JSON value, else a document; anything else is lines. It always looks at the whole first
-//! line, so a stream and a slice of the same bytes are read alike.
+//! a whole JSON value, else a document; a line that starts like an object member (`"key": …`,
+//! `key: …`) is a document; anything else is lines. It looks at the first line as far as a stream
+//! holds it before guessing (`max_line_bytes + 2` bytes), in a slice too, so a stream and a slice
+//! of the same bytes are read alike.
 //!
 //! # No single line decides the fate of a text
 //! A guess of "document" is only a guess: a file of lines whose first line is a damaged NDJSON
