@@ -417,7 +417,7 @@ pub struct RequestLine<'a> {
 
 /// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y` with a path in the
 /// target (`?x` alone has none, and `-` is SAL's word for none) and a version after `HTTP/`. An
-/// empty query is no query.
+/// empty query, or `-`, is no query.
 pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
     let (method, rest) = uri.split_once(' ')?;
     let (target, protocol) = rest.rsplit_once(' ')?;
@@ -426,7 +426,7 @@ pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
         return None;
     }
     let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty())),
+        Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty() && *q != "-")),
         None => (target, None),
     };
     if path.is_empty() || path == "-" {
@@ -593,5 +593,6 @@ mod tests {
         assert!(parse_request_line("GET /x HTTP/").is_none());
         assert!(parse_request_line("GET -?list-type=2 HTTP/1.1").is_none());
         assert_eq!(parse_request_line("GET /x? HTTP/1.1").unwrap().query, None);
+        assert_eq!(parse_request_line("GET /x?- HTTP/1.1").unwrap().query, None);
     }
 }

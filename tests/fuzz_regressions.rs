@@ -13,8 +13,8 @@ const LINE_HEAD: &str = "79a5 b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - ID REST
 const LINE_TAIL: &str = "200 - 1 1 1 1 \"-\" \"ua\" -";
 
 /// sal_line: a request-URI without a path (`?x`, or `-`, SAL's word for none), with an empty
-/// query, or with nothing after `HTTP/` gave `url.path: ""` or `"-"`, `query_string: ""` or
-/// `version: ""`. Now such a request-URI is not
+/// or `-` query, or with nothing after `HTTP/` gave `url.path: ""` or `"-"`, `query_string: ""`
+/// or `"-"`, or `version: ""`. Now such a request-URI is not
 /// split: it is kept whole in `unmapped.s3_access_log.request_uri`.
 #[test]
 fn request_uri_without_a_path_or_version_is_kept_whole() {
@@ -26,9 +26,11 @@ fn request_uri_without_a_path_or_version_is_kept_whole() {
         assert!(events[0].get("http_request").and_then(|r| r.get("url")).is_none(), "{}", events[0]);
         assert_eq!(events[0]["unmapped"]["s3_access_log"]["request_uri"], uri);
     }
-    let line = format!("{LINE_HEAD} \"GET /k? HTTP/1.1\" {LINE_TAIL}");
-    let (events, _, _) = normalize_to_values(&line, Options::default());
-    assert_eq!(events[0]["http_request"]["url"], json!({"path": "/k"}));
+    for uri in ["GET /k? HTTP/1.1", "GET /k?- HTTP/1.1"] {
+        let line = format!("{LINE_HEAD} \"{uri}\" {LINE_TAIL}");
+        let (events, _, _) = normalize_to_values(&line, Options::default());
+        assert_eq!(events[0]["http_request"]["url"], json!({"path": "/k"}), "{uri}");
+    }
 }
 
 /// sal_line: tokens past the known fields are kept as written and in order, a `-` included, so
