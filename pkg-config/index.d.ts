@@ -377,6 +377,8 @@ export interface OcsfEndpoint {
   /** Only ever an IP address. */
   ip?: string;
   hostname?: string;
+  /** A SAL remote IP masked by whoever shared the log ("xx.xx.41.39"): never an address. */
+  name?: string;
   /** A service caller ("config.amazonaws.com", "AWS Internal"). */
   svc_name?: string;
   /** VPC endpoint ID. */
@@ -400,13 +402,18 @@ export interface OcsfHttpResponse {
 export interface OcsfResource {
   /** "AWS::S3::Bucket", "AWS::S3::Object", or a CloudTrail resource type. */
   type: string;
-  /** ARN: `arn:aws:s3:::BUCKET` or `arn:aws:s3:::BUCKET/KEY`. */
+  /** ARN: `arn:aws:s3:::BUCKET` or `arn:aws:s3:::BUCKET/KEY` (a directory bucket's object:
+   *  `arn:aws:s3express:REGION:ACCOUNT:bucket/BUCKET/KEY`). */
   uid: string;
   /** Bucket name or object key (decoded once). */
   name?: string;
   /** Object version ID. */
   version?: string;
   owner?: { uid?: string; account?: OcsfAccount };
+  /** 99 (Other) on the source bucket and object of a copy; absent on what the call acts on. */
+  role_id?: 99;
+  /** "Copy Source" with role_id 99. */
+  role?: 'Copy Source';
 }
 
 export interface OcsfCloud {
@@ -439,12 +446,14 @@ export interface OcsfUnmapped {
   s3_access_log?: {
     /** The request-URI field when it is not `METHOD target HTTP/x.y`. */
     request_uri?: string;
-    /** Fields past the 27th, in order. */
+    /** Fields past the 27th, in order, as written ("-" included). */
     extra_fields?: string[];
     /** On a merged event: SAL's operation text (metadata.event_code is CloudTrail's). */
     event_code?: string;
     /** On a merged event: where the SAL line came from (metadata.log_name is CloudTrail's). */
     log_name?: string;
+    /** Fields masked by whoever shared the log, kept as written. */
+    masked_fields?: Array<'remote_ip' | 'bucket_owner' | 'requester' | 'request_id' | 'host_id'>;
   };
   /** Only in CloudTrail events. */
   cloudtrail?: {

@@ -9,6 +9,7 @@
 #                            the Fluent Bit filter convention, s3norm serve between Vector's ends
 #   5. viewer                npm ci (when its lockfile changed), build, and its Playwright tests
 #                            in headless Chromium (counts vs the CLI, facets, XSS corpus, network)
+#   6. scripts/fuzz-smoke.sh every cargo-fuzz target (fuzz/) for 30 s on its seed corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,3 +49,6 @@ step "js-harness"
 step "viewer (in-browser log viewer on the npm package)"
 scripts/viewer.sh --build-only --rebuild
 (cd viewer && npm test)
+
+step "fuzz smoke run (cargo-fuzz on stable with RUSTC_BOOTSTRAP=1; fuzz/README.md)"
+scripts/fuzz-smoke.sh

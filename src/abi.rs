@@ -9,6 +9,7 @@
 //! the CLI's NDJSON. Nothing a caller sends makes `transform` fail or panic.
 
 use crate::error::{ErrorKind, ErrorRecord};
+use crate::json::{self, ParseError};
 use crate::normalize::{Location, Normalizer, Options};
 use crate::ocsf::{write_error, write_event, Event};
 use crate::sink::{Counter, Sink, Skip, Stats};
@@ -17,24 +18,47 @@ use serde_json::{Map, Value};
 /// ABI version reported by every binding; bump on any incompatible change of request or response.
 pub const ABI_VERSION: u32 = 1;
 
-/// Largest request accepted, in bytes. Larger requests get one `too_large` error.
+/// Largest request accepted, in bytes. Larger requests get one `too_large` error, and so do
+/// requests of more than [`crate::MAX_JSON_VALUES`] JSON values.
 pub const MAX_REQUEST_BYTES: usize = 256 << 20;
+
+/// Largest response written, in bytes. A request whose response would be larger gets one
+/// `too_large` error instead, so a flood of tiny units (a million one-letter lines) cannot make a
+/// response that no host can hold: a JavaScript string holds at most 2^29 - 24 characters in V8,
+/// and a 32-bit WebAssembly instance has 4 GiB for everything. Natively, [`crate::Normalizer::read`]
+/// streams outputs to a sink and has no such limit.
+pub const MAX_RESPONSE_BYTES: usize = 512 << 20;
 
 /// Normalize the request `input_json` and return the response JSON.
 pub fn transform(input_json: &str) -> String {
-    let mut response = Response::default();
+    transform_within(input_json, MAX_RESPONSE_BYTES)
+}
+
+/// [`transform`] with a response limit of `max_response` bytes.
+fn transform_within(input_json: &str, max_response: usize) -> String {
+    let mut response = Response { max_bytes: max_response, ..Response::default() };
     let mut out = Counter::new(&mut response);
     if input_json.len() > MAX_REQUEST_BYTES {
         let message = format!("request is {} bytes, over the {MAX_REQUEST_BYTES}-byte limit", input_json.len());
         out.error(ErrorRecord::new(ErrorKind::TooLarge, message, input_json));
     } else {
-        match serde_json::from_str::<Value>(input_json) {
+        match json::parse(input_json, None) {
             Ok(request) => unit(&request, &RequestOptions::default(), None, &mut out),
+            Err(e @ ParseError::TooManyValues) => {
+                out.error(ErrorRecord::new(ErrorKind::TooLarge, format!("request is not read: {e}"), input_json))
+            }
             Err(e) => out.error(ErrorRecord::new(ErrorKind::JsonSyntax, format!("request is not valid JSON: {e}"), input_json)),
         }
     }
     let stats = out.stats;
-    response.finish(stats)
+    response.finish(stats).unwrap_or_else(|| response_too_large(input_json))
+}
+
+/// The answer to a request whose response would be over [`MAX_RESPONSE_BYTES`]: the request is
+/// the one unit, refused whole.
+fn response_too_large(request: &str) -> String {
+    let message = format!("the response would be over the {MAX_RESPONSE_BYTES}-byte limit (ABI limits, docs/abi.md): split the request");
+    error_response(ErrorRecord::new(ErrorKind::TooLarge, message, request))
 }
 
 /// [`transform`] for bytes that may not be UTF-8 (the raw WebAssembly module's entry point).
@@ -57,7 +81,7 @@ pub fn transform_text(text: &str, options: Options) -> String {
     }
     let mut response = Response::default();
     let stats = Normalizer::new(options).read_str(text, &mut response);
-    response.finish(stats)
+    response.finish(stats).unwrap_or_else(|| response_too_large(text))
 }
 
 /// The response for a request refused before it reached the normalizer (the raw module's bad
@@ -67,7 +91,8 @@ pub fn error_response(record: ErrorRecord) -> String {
     let mut out = Counter::new(&mut response);
     out.error(record);
     let stats = out.stats;
-    response.finish(stats)
+    // One error record (its input cut to 64 KiB) is far below the response limit.
+    response.finish(stats).unwrap_or_default()
 }
 
 /// Normalize an already parsed request into `sink`, as [`transform`] would: for hosts that hold
@@ -117,6 +142,9 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
         Value::String(text) => options.normalizer().slice(text.as_bytes(), out),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
+                if out.stopped() {
+                    break;
+                }
                 unit(item, options, Some(i as u64), out);
             }
         }
@@ -145,58 +173,106 @@ fn invalid_request(why: &str, request: &Value) -> ErrorRecord {
 }
 
 /// The response being written: events and errors serialized as they arrive. The events go
-/// straight into the response text (which starts with its header), so finishing it appends the
-/// errors and counts instead of copying the events, which can be hundreds of megabytes.
+/// straight into the response text (which starts with its header), and the errors into a text
+/// that starts with the header of a response without events; finishing appends the errors and
+/// counts to the first, or, when there are no events, the counts to the second, so the larger
+/// part (hundreds of megabytes of events, or of errors in a flood of garbage) is never copied.
+/// Past [`MAX_RESPONSE_BYTES`] both are dropped, and the reader is told to stop.
 struct Response {
     out: Vec<u8>,
     errors: Vec<u8>,
     has_events: bool,
+    has_errors: bool,
+    over_limit: bool,
+    /// [`MAX_RESPONSE_BYTES`], but in tests.
+    max_bytes: usize,
 }
+
+/// `{"abi_version":1,"events":[`
+fn header() -> Vec<u8> {
+    format!("{{\"abi_version\":{ABI_VERSION},\"events\":[").into_bytes()
+}
+
+const ERRORS_KEY: &[u8] = b"],\"errors\":[";
 
 impl Default for Response {
     fn default() -> Self {
-        let out = format!("{{\"abi_version\":{ABI_VERSION},\"events\":[").into_bytes();
-        Response { out, errors: Vec::new(), has_events: false }
+        let mut errors = header();
+        errors.extend_from_slice(ERRORS_KEY);
+        Response { out: header(), errors, has_events: false, has_errors: false, over_limit: false, max_bytes: MAX_RESPONSE_BYTES }
     }
 }
 
 impl Response {
-    fn finish(self, stats: Stats) -> String {
-        let mut out = self.out;
-        out.reserve(self.errors.len() + 96);
-        out.extend_from_slice(b"],\"errors\":[");
-        out.extend_from_slice(&self.errors);
+    /// The response text, or `None` when it went over [`MAX_RESPONSE_BYTES`].
+    fn finish(self, stats: Stats) -> Option<String> {
+        if self.over_limit {
+            return None;
+        }
+        let mut out = if self.has_events {
+            let mut out = self.out;
+            let errors = &self.errors[header().len() + ERRORS_KEY.len()..];
+            out.reserve(ERRORS_KEY.len() + errors.len() + 96);
+            out.extend_from_slice(ERRORS_KEY);
+            out.extend_from_slice(errors);
+            out
+        } else {
+            self.errors
+        };
         out.extend_from_slice(b"],\"stats\":");
         // Serializing plain structs into a Vec cannot fail.
         let _ = serde_json::to_writer(&mut out, &stats);
         out.push(b'}');
         // Only serde_json output and ASCII were written, so this is UTF-8.
-        String::from_utf8(out).unwrap_or_default()
+        String::from_utf8(out).ok()
+    }
+
+    /// After a write: past the limit, drop everything (the answer will be one error).
+    fn check_size(&mut self) {
+        if self.out.len() + self.errors.len() > self.max_bytes {
+            self.over_limit = true;
+            self.out = Vec::new();
+            self.errors = Vec::new();
+        }
     }
 }
 
 impl Sink for Response {
     fn event(&mut self, event: &Event<'_>) {
+        if self.over_limit {
+            return;
+        }
         if self.has_events {
             self.out.push(b',');
         }
         self.has_events = true;
         write_event(&mut self.out, event);
+        self.check_size();
     }
 
     fn error(&mut self, error: ErrorRecord) {
-        if !self.errors.is_empty() {
+        if self.over_limit {
+            return;
+        }
+        if self.has_errors {
             self.errors.push(b',');
         }
+        self.has_errors = true;
         write_error(&mut self.errors, &error);
+        self.check_size();
     }
 
     fn skip(&mut self, _: Skip) {}
+
+    fn stopped(&self) -> bool {
+        self.over_limit
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const LINE: &str = r#"79a5 mybucket [06/Feb/2014:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /mybucket?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -"#;
 
@@ -231,6 +307,44 @@ mod tests {
         let bad = call(&serde_json::json!({"input": LINE, "options": {"rawdata": true}}));
         assert_eq!(bad["errors"][0]["kind"], "invalid_request");
         assert_eq!(bad["stats"]["inputs"], 1);
+    }
+
+    /// The reader's fallback holds through the ABI: a damaged leading line costs only itself, a
+    /// broken document is one error, in a string request, a shipper event and a batch alike.
+    #[test]
+    fn a_damaged_first_line_costs_only_itself() {
+        let damaged = format!("{{\"eventVersion\":\"1.08\",\"eventSo\n{LINE}\n{LINE}\n");
+        let broken = "\neventVersion:\"1.09\",\n  userIdentity:{\n    type:\"AWSService\"\n  }\n}\n";
+        for request in [json!(damaged), json!({"message": damaged}), json!([damaged, broken]), json!({"input": [broken], "options": {}})] {
+            let r = call(&request);
+            let with_broken = request.to_string().contains("AWSService");
+            let with_damaged = request.to_string().contains("eventSo");
+            let expected = (2 * u64::from(with_damaged), u64::from(with_damaged) + u64::from(with_broken));
+            assert_eq!((r["stats"]["events"].as_u64(), r["stats"]["errors"].as_u64()), (Some(expected.0), Some(expected.1)), "{request}");
+            assert!(r["errors"].as_array().unwrap().iter().all(|e| e["kind"] == "json_syntax"), "{r}");
+        }
+    }
+
+    /// A request that would cost more than its bytes suggest is one `too_large` error: too many
+    /// JSON values to parse, or a response over the limit (a flood of one-letter lines).
+    #[test]
+    fn requests_over_the_limits_are_one_error() {
+        let values = format!("[{}1]", "1,".repeat(crate::MAX_JSON_VALUES));
+        let r: Value = serde_json::from_str(&transform(&values)).unwrap();
+        assert_eq!(r["stats"], json!({"inputs": 1, "events": 0, "errors": 1, "skipped": 0}));
+        assert_eq!(r["errors"][0]["kind"], "too_large");
+        assert!(r["errors"][0]["message"].as_str().unwrap().contains("JSON values"), "{}", r["errors"][0]["message"]);
+
+        let flood = json!(vec!["a"; 1000]).to_string();
+        let whole: Value = serde_json::from_str(&transform(&flood)).unwrap();
+        assert_eq!(whole["stats"]["errors"], 1000);
+        let size = transform(&flood).len();
+        let r: Value = serde_json::from_str(&transform_within(&flood, size / 2)).unwrap();
+        assert_eq!(r["stats"], json!({"inputs": 1, "events": 0, "errors": 1, "skipped": 0}));
+        assert!(r["errors"][0]["message"].as_str().unwrap().starts_with("the response would be over"));
+        assert_eq!(r["errors"][0]["input"], flood.as_str());
+        // Just enough room: the whole response, byte for byte.
+        assert_eq!(transform_within(&flood, size), transform(&flood));
     }
 
     #[test]

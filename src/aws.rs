@@ -94,6 +94,24 @@ pub enum Arn<'a> {
         bucket: &'a str,
         key: Option<&'a str>,
     },
+    /// An object in an S3 Express One Zone directory bucket:
+    /// `arn:PARTITION:s3express:REGION:ACCOUNT:bucket/BUCKET/KEY`.
+    ///
+    /// AWS documents no object ARN for directory buckets: the Service Authorization Reference
+    /// defines two `s3express` resource types, `bucket`
+    /// (`arn:${Partition}:s3express:${Region}:${Account}:bucket/${BucketName}`) and `accesspoint`,
+    /// and CloudTrail's directory-bucket records give the object only as an `ARNPrefix` (with or
+    /// without `bucket/` and a trailing `/`: AWS's own examples disagree). This is the documented
+    /// bucket ARN followed by `/` and the key, the way an `arn:aws:s3:::BUCKET/KEY` object ARN
+    /// extends its bucket's and the way CloudTrail's lifecycle examples write the prefix
+    /// (`arn:aws:s3express:us-east-2:637423581905:bucket/amzn-s3-demo-bucket--use2-az2--x-s3/`).
+    S3Express {
+        partition: &'a str,
+        region: &'a str,
+        account: &'a str,
+        bucket: &'a str,
+        key: &'a str,
+    },
 }
 
 impl<'a> Arn<'a> {
@@ -101,7 +119,7 @@ impl<'a> Arn<'a> {
     pub fn given(&self) -> Option<&'a str> {
         match self {
             Arn::Given(arn) => Some(arn),
-            Arn::S3 { .. } => None,
+            Arn::S3 { .. } | Arn::S3Express { .. } => None,
         }
     }
 }
@@ -112,6 +130,9 @@ impl fmt::Display for Arn<'_> {
             Arn::Given(arn) => f.write_str(arn),
             Arn::S3 { partition, bucket, key: None } => write!(f, "arn:{partition}:s3:::{bucket}"),
             Arn::S3 { partition, bucket, key: Some(key) } => write!(f, "arn:{partition}:s3:::{bucket}/{key}"),
+            Arn::S3Express { partition, region, account, bucket, key } => {
+                write!(f, "arn:{partition}:s3express:{region}:{account}:bucket/{bucket}/{key}")
+            }
         }
     }
 }
@@ -131,6 +152,12 @@ fn arn_part(arn: &str, n: usize) -> Option<&str> {
         return None;
     }
     arn.splitn(6, ':').nth(n)
+}
+
+/// The partition, service, region and account of an ARN, and what follows them, when all are there.
+pub fn arn_parts(arn: &str) -> Option<[&str; 5]> {
+    let mut parts = arn.strip_prefix("arn:")?.splitn(5, ':');
+    Some([parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?])
 }
 
 /// The account ID of an ARN (`arn:partition:service:region:account:resource`), when it is one.
@@ -251,6 +278,16 @@ mod tests {
         assert_eq!(serde_json::to_string(&object).unwrap(), "\"arn:aws:s3:::b/k/é x\"");
         assert_eq!(Arn::S3 { partition: "aws-cn", bucket: "b", key: None }.to_string(), "arn:aws-cn:s3:::b");
         assert_eq!(serde_json::to_string(&Arn::Given("arn:aws:s3:::\"q")).unwrap(), "\"arn:aws:s3:::\\\"q\"");
+    }
+
+    #[test]
+    fn directory_bucket_object_arns() {
+        let arn =
+            Arn::S3Express { partition: "aws", region: "us-west-2", account: "111122223333", bucket: "b--usw2-az1--x-s3", key: "k/x" };
+        assert_eq!(arn.to_string(), "arn:aws:s3express:us-west-2:111122223333:bucket/b--usw2-az1--x-s3/k/x");
+        assert_eq!(arn_parts("arn:aws:s3express:us-west-2:1:bucket/b"), Some(["aws", "s3express", "us-west-2", "1", "bucket/b"]));
+        assert_eq!(arn_parts("arn:aws:s3:::b/k:1"), Some(["aws", "s3", "", "", "b/k:1"]));
+        assert_eq!(arn_parts("arn:aws:s3"), None);
     }
 
     #[test]

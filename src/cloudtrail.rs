@@ -92,9 +92,10 @@ pub fn classify_source(event_source: Option<&str>) -> Source {
     }
 }
 
-/// A non-empty string member.
+/// A string member that says something: not empty, and not `-` (AWS logs' word for absent; an
+/// event never carries it, so an S3 key named `-` is as unnamed here as in a server access log).
 pub fn str_of<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    map.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+    map.get(key).and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "-")
 }
 
 /// A non-null object member.
@@ -153,5 +154,12 @@ mod tests {
         assert_eq!(bool_of(Some(&json!("false"))), Some(false));
         assert_eq!(bool_of(Some(&json!(true))), Some(true));
         assert_eq!(bool_of(Some(&json!("maybe"))), None);
+    }
+
+    #[test]
+    fn strings_that_say_nothing_are_absent() {
+        let m = json!({"a": "x", "b": "", "c": "-", "d": null, "e": 1});
+        let m = m.as_object().unwrap();
+        assert_eq!(["a", "b", "c", "d", "e", "f"].map(|k| str_of(m, k)), [Some("x"), None, None, None, None, None]);
     }
 }

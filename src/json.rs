@@ -13,9 +13,22 @@
 //!   `string_at` gives exactly serde_json's string.
 //! - [`parse`] builds exactly the [`Value`] serde_json builds, or, when asked to bound nesting,
 //!   the same value with its deepest parts kept as their JSON text, without recursing.
+//!
+//! # What a parse may cost
+//! A parsed `serde_json::Value` takes 80 bytes or more per JSON value, while a value can take two
+//! bytes of text (`1,`): a 256 MiB request of `[1,1,…]` parses into more than 20 GB. So text is
+//! parsed only when it holds at most [`MAX_JSON_VALUES`] values, which bounds the parsed tree to
+//! well under a gigabyte whatever the text (real CloudTrail JSON takes 29-38 bytes per value, so
+//! a 64 MiB trail file holds about 2.3 million). Counting is a byte scan, and it is skipped for
+//! text too short to hold that many values (under 8 MiB), so lines and records never pay for it.
+//! Nesting depth is bounded by serde_json itself (128 levels), or by `flatten_below`.
 
 use serde_json::{Map, Value};
 use std::borrow::Cow;
+
+/// Most JSON values one parsed text (an ABI request, a document, a line, a CloudWatch Logs
+/// message) may hold.
+pub const MAX_JSON_VALUES: usize = 1 << 22;
 
 /// serde_json's own nesting limit: deeper JSON does not parse.
 pub const SERDE_MAX_DEPTH: usize = 128;
@@ -27,20 +40,43 @@ pub const SERDE_MAX_DEPTH: usize = 128;
 /// be valid JSON, still all there, but no longer a structure that anything recurses into or that
 /// nests an output deeper. Its error messages are then its own (serde_json's wording, positions as
 /// near as it can). With `None` it is `serde_json::from_str` (which refuses more than 128 levels).
+/// Text of more than [`MAX_JSON_VALUES`] values is not parsed at all.
 pub fn parse(text: &str, flatten_below: Option<usize>) -> Result<Value, ParseError> {
+    if !values_at_most(text.as_bytes(), MAX_JSON_VALUES) {
+        return Err(ParseError::TooManyValues);
+    }
     match flatten_below {
-        None => serde_json::from_str(text).map_err(|e| ParseError(e.to_string())),
+        None => serde_json::from_str(text).map_err(|e| ParseError::Syntax(e.to_string())),
         Some(levels) => parse_flat(text, levels),
     }
 }
 
-/// Why JSON text did not parse.
+/// Why JSON text was not parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParseError(String);
+#[non_exhaustive]
+pub enum ParseError {
+    /// Not JSON (or nested deeper than serde_json's 128 levels): serde_json's message.
+    Syntax(String),
+    /// More than [`MAX_JSON_VALUES`] values: not read.
+    TooManyValues,
+}
+
+impl ParseError {
+    /// The error kind a unit that did not parse gets: `too_large` or `json_syntax`.
+    pub(crate) fn kind(&self) -> crate::ErrorKind {
+        match self {
+            ParseError::TooManyValues => crate::ErrorKind::TooLarge,
+            ParseError::Syntax(_) => crate::ErrorKind::JsonSyntax,
+        }
+    }
+}
 
 impl std::fmt::Display for ParseError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            ParseError::Syntax(message) => f.write_str(message),
+            ParseError::TooManyValues => write!(f, "it holds more than {MAX_JSON_VALUES} JSON values"),
+        }
     }
 }
 
@@ -83,7 +119,7 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
         let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
         let line = 1 + bytes[..line_start].iter().filter(|&&b| b == b'\n').count();
         let column = (at + 1).min(bytes.len()) - line_start;
-        ParseError(format!("{what} at line {line} column {column}"))
+        ParseError::Syntax(format!("{what} at line {line} column {column}"))
     };
     let mut open: Vec<Open> = Vec::new();
     let mut i = skip_ws(bytes, 0);
@@ -425,6 +461,45 @@ fn unicode_escape(bytes: &[u8], i: usize) -> Option<(char, usize)> {
     }
 }
 
+/// Whether JSON text holds at most `limit` values. Every value but the first follows a `[`, a `,`
+/// or a `:` outside a string, so counting those (plus one) bounds the count from above.
+pub(crate) fn values_at_most(text: &[u8], limit: usize) -> bool {
+    // A value takes at least one byte and a separator: short text cannot hold too many.
+    if text.len() / 2 < limit {
+        return true;
+    }
+    let mut count = 1usize;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'"' => {
+                // Skip the string: to its closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    match text.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\')) {
+                        Some(offset) if text[i + offset] == b'\\' => i += offset + 2,
+                        Some(offset) => {
+                            i += offset;
+                            break;
+                        }
+                        // Unterminated: no value follows outside a string.
+                        None => return true,
+                    }
+                }
+            }
+            b',' | b'[' | b':' => {
+                count += 1;
+                if count > limit {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +634,26 @@ mod tests {
             v = Value::Array(vec![v]);
         }
         drop_flat(v);
+    }
+
+    #[test]
+    fn counts_values_outside_strings() {
+        assert!(values_at_most(b"[1,2,3]", 4) && !values_at_most(b"[1,2,3]", 3));
+        assert!(values_at_most(b"{\"a\":[]}", 3) && !values_at_most(b"{\"a\":[1,2]}", 3));
+        let many = format!("[{}1]", "1,".repeat(100));
+        assert!(values_at_most(many.as_bytes(), 102) && !values_at_most(many.as_bytes(), 101));
+        let in_strings = format!("[\"{}\",\"\\\"{}\"]", ",".repeat(100), "[:".repeat(100));
+        assert!(values_at_most(in_strings.as_bytes(), 4));
+        // An escape or a string left open at the end ends the scan without reading past it.
+        assert!(values_at_most(b"\"\\", 1));
+        assert!(values_at_most(b"[\"a,b,c,d,e,f", 2));
+    }
+
+    #[test]
+    fn too_many_values_are_not_parsed() {
+        let text = format!("[{}1]", "1,".repeat(MAX_JSON_VALUES));
+        assert!(matches!(parse(&text, None), Err(ParseError::TooManyValues)));
+        let text = format!("[{}1]", "1,".repeat(MAX_JSON_VALUES - 2));
+        assert_eq!(parse(&text, None).map(|v| v.as_array().map(Vec::len)).ok(), Some(Some(MAX_JSON_VALUES - 1)));
     }
 }

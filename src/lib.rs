@@ -43,7 +43,7 @@
 //! - [`ocsf`]: the event types and the writer.
 //! - [`abi`]: the JSON-in/JSON-out `transform` every binding (wasm-bindgen, the raw module) shares.
 //! - [`shipper`]: what a log shipper (Vector, Fluent Bit) hands on, and how it is read.
-//! - [`json`]: byte scans over JSON text (nesting depth) for hosts that bound recursion.
+//! - [`json`]: JSON text with bounded cost: scans, a parse that need not recurse, a value limit.
 
 mod aws;
 mod cloudtrail;
@@ -62,6 +62,7 @@ pub mod sal;
 pub mod shipper;
 
 pub use error::{ErrorKind, ErrorRecord, RecordError, MAX_ERROR_INPUT};
+pub use json::MAX_JSON_VALUES;
 pub use normalize::{Normalizer, Options};
 pub use ocsf::{write_error, write_event, Event};
 pub use read::ReadError;

@@ -161,7 +161,8 @@ impl Normalizer {
                     self.value(&value, Some(line), at, out);
                     self.discard(value)
                 }
-                Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("line is not valid JSON: {e}"), line, at)),
+                Err(e @ json::ParseError::TooManyValues) => out.error(self.error(e.kind(), format!("line is not read: {e}"), line, at)),
+                Err(e) => out.error(self.error(e.kind(), format!("line is not valid JSON: {e}"), line, at)),
             };
         }
         match sal::parse_line(line) {
@@ -181,20 +182,20 @@ impl Normalizer {
                 self.value(&value, Some(text.trim()), at, out);
                 self.discard(value)
             }
-            Err(e) => out.error(self.error(ErrorKind::JsonSyntax, format!("JSON document does not parse: {e}"), text, at)),
+            Err(e) => out.error(self.error(e.kind(), format!("JSON document does not parse: {e}"), text, at)),
         }
     }
 
     /// Drop a parsed value; without recursing when the caller bounds recursion (see
     /// [`Options::flatten_below`]).
-    fn discard(&self, value: Value) {
+    pub(crate) fn discard(&self, value: Value) {
         if self.options.flatten_below.is_some() {
             json::drop_flat(value)
         }
     }
 
     /// JSON text parsed as [`Options::flatten_below`] says.
-    fn parse(&self, text: &str) -> Result<Value, json::ParseError> {
+    pub(crate) fn parse(&self, text: &str) -> Result<Value, json::ParseError> {
         json::parse(text, self.options.flatten_below)
     }
 
@@ -272,6 +273,7 @@ impl Normalizer {
         while let Some((value, raw, at)) = next.take().or_else(|| pending.pop()) {
             match cloudtrail::shape(value) {
                 Shape::Record(record) => self.record(record, raw, at, out),
+                Shape::List(_) if out.stopped() => return,
                 Shape::List(items) => {
                     // In order: the first item comes off the stack first.
                     pending.extend(items.iter().enumerate().rev().map(|(i, item)| (item, None, Location { index: Some(i as u64), ..at })));
@@ -286,12 +288,7 @@ impl Normalizer {
                                     self.walk_within(&inner, Some(message), at, false, out);
                                     self.discard(inner)
                                 }
-                                Err(e) => out.error(self.error(
-                                    ErrorKind::JsonSyntax,
-                                    format!("CloudWatch Logs message is not JSON: {e}"),
-                                    message,
-                                    at,
-                                )),
+                                Err(e) => out.error(self.error(e.kind(), format!("CloudWatch Logs message is not JSON: {e}"), message, at)),
                             },
                             None => out.error(self.error_for_value(
                                 ErrorKind::NotCloudTrail,

@@ -42,9 +42,17 @@
 //! request get the same `activity_id`:
 //! - Read (2): `Get*`, `List*`, `Head*`, `SelectObjectContent`, and website-endpoint reads.
 //! - Create (1): calls that bring a new object, part, upload, bucket or session into being:
-//!   `PutObject`, `PostObject`, `CopyObject` (both SAL halves: the source-side
-//!   `REST.COPY.OBJECT_GET` belongs to the same CloudTrail `CopyObject`), `CreateMultipartUpload`,
-//!   `UploadPart`, `UploadPartCopy`, `CompleteMultipartUpload`, `CreateBucket`, `Create*`.
+//!   `PutObject`, `PostObject`, `CopyObject`, `CreateMultipartUpload`, `UploadPart`,
+//!   `UploadPartCopy`, `CompleteMultipartUpload`, `CreateBucket`, `Create*`.
+//!
+//!   Both SAL halves of a copy are the copy: S3 writes the GET half (`REST.COPY.OBJECT_GET`,
+//!   `REST.COPY.PART_GET`) with the same request ID as the PUT half (kdgm's real 2014 pair,
+//!   `5E493280357FAC3B`), and CloudTrail writes one `CopyObject` record for the call, whose
+//!   activity is Create. So the GET half keeps the call's operation and activity, and what sets it
+//!   apart is the role of what it lists: CloudTrail's `CopyObject` names the destination as the
+//!   resource (`bucketName`/`key`, `resources[]`) and the source only as a request parameter
+//!   (`x-amz-copy-source`), so the source bucket and object the GET half lists carry
+//!   `role_id` 99 / `role` "Copy Source" ([`is_copy_source`]), never the plain role of a target.
 //! - Update (3): calls that change something that already exists: `Put<bucket config>`,
 //!   `PutObjectAcl`/`Tagging`/`LegalHold`/`Retention`/`Annotation`, `Update*`, `RestoreObject`
 //!   (changes the object's restore state) and lifecycle transitions (change its storage class).
@@ -276,11 +284,11 @@ mod rows {
         unverified(both("PostObject", "REST.POST.BUCKET", Always, Create, Data, "browser form upload POSTs to the bucket URL, key in the form; CloudTrail name unverified (LOW)"), CloudTrailName),
         unverified(both("PostObject", "REST.POST.OBJECT", Always, Create, Data, "POST to an object URL; CloudTrail name unverified (LOW)"), CloudTrailName),
         both("CopyObject", "REST.COPY.OBJECT", Always, Create, Data, "destination-side record of a copy (MEDIUM-HIGH)"),
-        both("CopyObject", "REST.COPY.OBJECT_GET", Always, Create, Data, "source-side record of the same copy (AWS LogFormat); one CloudTrail CopyObject covers both; same request ID as the REST.COPY.OBJECT line (kdgm real 2014 lines) (MEDIUM-HIGH)"),
+        both("CopyObject", "REST.COPY.OBJECT_GET", Always, Create, Data, "source-side (GET) record of the same copy (AWS LogFormat), same request ID as REST.COPY.OBJECT (kdgm real 2014 pair): the one CloudTrail CopyObject (Create) covers both; CloudTrail names the source only in x-amz-copy-source, so its bucket and object here carry role Copy Source (MEDIUM-HIGH)"),
         both("CreateMultipartUpload", "REST.POST.UPLOADS", Always, Create, Data, "POST ?uploads (plural); OBS-DIGITALCORPORA (MEDIUM)"),
         both("UploadPart", "REST.PUT.PART", Always, Create, Data, "PUT ?partNumber&uploadId (MEDIUM)"),
         unverified(both("UploadPartCopy", "REST.COPY.PART", Always, Create, Data, "destination-side record of a part copy (MEDIUM)"), SharedRequestId),
-        unverified(both("UploadPartCopy", "REST.COPY.PART_GET", Always, Create, Data, "source-side record of the same part copy (MEDIUM)"), SharedRequestId),
+        unverified(both("UploadPartCopy", "REST.COPY.PART_GET", Always, Create, Data, "source-side (GET) record of the same part copy: the CloudTrail UploadPartCopy (Create) covers both; its bucket and object carry role Copy Source, as for REST.COPY.OBJECT_GET (MEDIUM)"), SharedRequestId),
         both("CompleteMultipartUpload", "REST.POST.UPLOAD", Always, Create, Data, "POST ?uploadId (singular UPLOAD) (MEDIUM)"),
         both("PutObjectAcl", "REST.PUT.ACL", KeyPresent, Update, Data, "AWS paired aclRequired table: REST.PUT.ACL with a key (HIGH)"),
         both("PutBucketAcl", "REST.PUT.ACL", KeyAbsent, Update, Management, "AWS paired aclRequired table: REST.PUT.ACL without a key (HIGH)"),
@@ -536,6 +544,15 @@ pub fn resolve_sal(op: &str, has_key: bool, query: &str) -> Resolved {
         None => (Cow::Owned(op.to_owned()), Activity::Other),
     };
     Resolved { operation, activity, cloudtrail_equivalent: None }
+}
+
+/// SAL operations that log the GET half of a copy: their Bucket, Key and Version Id are the copy's
+/// source (AWS LogFormat, "Additional logging for copy operations").
+pub const COPY_SOURCE_OPERATIONS: [&str; 2] = ["REST.COPY.OBJECT_GET", "REST.COPY.PART_GET"];
+
+/// Whether a SAL operation is the GET half of a copy, whose bucket and object are the copy's source.
+pub fn is_copy_source(sal_operation: &str) -> bool {
+    COPY_SOURCE_OPERATIONS.contains(&sal_operation)
 }
 
 /// Resolve a CloudTrail eventName (`GetObject`). Names not in the table are kept as given (CloudTrail

@@ -4,25 +4,53 @@
 //! # Shapes
 //! A text is either *lines* (SAL lines and/or NDJSON CloudTrail records, told apart per line) or
 //! one *JSON document* (a record, a trail file, an EventBridge envelope, a CloudWatch Logs
-//! payload, an array of these, pretty-printed or not). [`shape`] decides from the start of the
-//! text: a first non-blank `[` is a document; a `{` is NDJSON when the first line is a whole JSON
-//! value, else a document; anything else is lines. It always looks at the whole first line, so a
-//! stream and a slice of the same bytes are read alike.
+//! payload, an array of these, pretty-printed or not). [`shape`] makes a first guess from the
+//! start of the text: a first non-blank `[` is a document; a `{` is NDJSON when the first line is
+//! a whole JSON value, else a document; a line that starts like an object member (`"key": …`,
+//! `key: …`) is a document; anything else is lines. It looks at the first line as far as a stream
+//! holds it before guessing (`max_line_bytes + 2` bytes), in a slice too, so a stream and a slice
+//! of the same bytes are read alike.
+//!
+//! # No single line decides the fate of a text
+//! A guess of "document" is only a guess: a file of lines whose first line is a damaged NDJSON
+//! record (`{"eventVersion":"1.0` cut short by a rotation) looks just like the start of a
+//! pretty-printed document. So a text taken for a document that does not parse (or is over
+//! `max_json_bytes`, or is not UTF-8) is looked at again, line by line: when at least one of its
+//! lines is a unit on its own (a SAL line that tokenizes, or a `{` line that is a whole JSON
+//! value), the text is read again as lines and the damaged line costs only itself. When no line
+//! is, the text really is one broken document (a truncated trail file, a JavaScript object literal
+//! pasted from documentation) and it becomes one error record (`json_syntax`, `invalid_utf8` or
+//! `too_large`), not one error per line. The look is taken at the same bytes in a slice and in a
+//! stream: the first `max_json_bytes + 1` bytes (its complete lines only, unless the text ends
+//! within them). See [`Normalizer::document_or_lines`].
+//!
+//! # Units (counts in = counts out)
+//! - Read as lines: every non-blank line is one unit, except a `{` line that parses, which holds
+//!   as many units as the records in it (a trail file on one line holds one per record; an empty
+//!   `{"Records":[]}` holds none).
+//! - Read as a document that parses: the records in it, as for a `{` line.
+//! - Read as a document that does not parse: one unit, the document.
+//! - A text first taken for a document and read again as lines counts as lines: the attempt to
+//!   parse it is not a unit and produces nothing.
+//!
+//! Blank lines are not units; a UTF-8 byte-order mark at the very start is not data.
 //!
 //! # Limits and memory
-//! A stream is read a line at a time into one reused buffer, so memory stays flat whatever the
-//! input's size: at most `max_line_bytes + 2` bytes of a line are held, and the rest of an
-//! over-long line is read, counted and dropped. A JSON document is held whole, up to
-//! `max_json_bytes`.
+//! A stream of lines is read a line at a time into one reused buffer, so memory stays flat
+//! whatever the input's size: at most `max_line_bytes + 2` bytes of a line are held, and the rest
+//! of an over-long line is read, counted and dropped. A text taken for a document is held whole up
+//! to `max_json_bytes` (plus one byte, to know it is over); when it is read again as lines, that
+//! held start is read first and the rest of the stream after it.
 //!
 //! # Invariants
-//! - Every unit produces exactly one output; blank lines are not units; a UTF-8 byte-order mark at
-//!   the very start is not data.
+//! - Every unit produces exactly one output.
 //! - A read error ends the read; the units read before it have been emitted, and their counts are
 //!   in the [`ReadError`]. A sink that says it has [stopped](crate::Sink::stopped) ends it too.
 
 use crate::error::{ErrorKind, ErrorRecord, MAX_ERROR_INPUT};
+use crate::json::ParseError;
 use crate::normalize::{Location, Normalizer};
+use crate::sal;
 use crate::sink::{Counter, Sink, Stats};
 use serde_json::Value;
 use std::io::{self, BufRead, BufReader, Read};
@@ -41,22 +69,63 @@ pub(crate) enum TextShape {
     JsonDocument,
 }
 
-/// Decide from the start of a text whether it is lines or one document. `head` must hold at least
+/// Guess from the start of a text whether it is lines or one document. `head` must hold at least
 /// the whole first non-blank line, or the whole text (a `{` line cut short reads as a document).
+/// A document is: a first non-blank `[`, `]` or `}`; a `{` whose line is not a whole JSON value;
+/// or a line that starts like a member of a JSON or JavaScript object (`"key": …`, `key: …`), as
+/// in a record pasted without its opening brace. Only a guess: see the module documentation.
 pub(crate) fn shape(head: &[u8]) -> TextShape {
     let head = head.strip_prefix(BOM).unwrap_or(head);
     let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
-    match head.get(start) {
-        Some(b'[') => TextShape::JsonDocument,
-        Some(b'{') => {
-            let rest = &head[start..];
-            match rest.iter().position(|&b| b == b'\n') {
-                Some(end) if serde_json::from_slice::<serde::de::IgnoredAny>(&rest[..end]).is_ok() => TextShape::Lines,
-                _ => TextShape::JsonDocument,
-            }
-        }
+    let rest = &head[start..];
+    let line = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
+    match rest.first() {
+        Some(b'[' | b']' | b'}') => TextShape::JsonDocument,
+        Some(b'{') => match rest.iter().position(|&b| b == b'\n') {
+            Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() => TextShape::Lines,
+            _ => TextShape::JsonDocument,
+        },
+        _ if starts_like_a_member(line) => TextShape::JsonDocument,
         _ => TextShape::Lines,
     }
+}
+
+/// Whether a line starts like a member of a JSON or JavaScript object literal: a key (`"quoted"`,
+/// `'quoted'` or an identifier), a colon, then the start of a value. No SAL line does: its first
+/// field (the bucket owner) is followed by a space and the bucket name.
+fn starts_like_a_member(line: &[u8]) -> bool {
+    let key_end = match line.first() {
+        Some(&quote @ (b'"' | b'\'')) => {
+            let mut i = 1;
+            loop {
+                match line.get(i) {
+                    Some(b'\\') => i += 2,
+                    Some(&c) if c == quote => break i + 1,
+                    Some(_) => i += 1,
+                    None => return false,
+                }
+            }
+        }
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'$' => {
+            line.iter().position(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'-'))).unwrap_or(line.len())
+        }
+        _ => return false,
+    };
+    let mut after = line.get(key_end..).unwrap_or_default().iter().copied().skip_while(|c| *c == b' ' || *c == b'\t');
+    if after.next() != Some(b':') {
+        return false;
+    }
+    let value = after.find(|c| *c != b' ' && *c != b'\t');
+    matches!(value, Some(b'"' | b'\'' | b'{' | b'[' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n'))
+}
+
+/// What became of a text taken for a document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fate {
+    /// Read: as a document, or as one error record.
+    Read,
+    /// To be read again as lines.
+    ReadAsLines,
 }
 
 /// A read that stopped on an I/O error (or a corrupt compressed stream). The units read before it
@@ -147,58 +216,112 @@ impl Normalizer {
 
     /// A text in memory: split into lines without copying, or read as one document.
     pub(crate) fn slice(&self, bytes: &[u8], out: &mut Counter<'_>) {
+        // The shape is guessed from the bytes a stream would hold when it guesses.
+        let head = &bytes[..head_len(bytes, self.options.max_line_bytes.saturating_add(2))];
         let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
-        match shape(bytes) {
-            TextShape::Lines => {
-                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-                    if out.stopped() {
-                        return;
-                    }
-                    self.line_bytes(line, Location::line(i as u64 + 1), out);
-                }
+        if shape(head.strip_prefix(BOM).unwrap_or(head)) == TextShape::JsonDocument {
+            // The same view of the text a stream has: its first `max_json_bytes + 1` bytes.
+            let max = self.options.max_json_bytes;
+            let window = &bytes[..bytes.len().min(max.saturating_add(1))];
+            if self.document_or_lines(window, bytes.len() <= max, out) == Fate::Read {
+                return;
             }
-            TextShape::JsonDocument => self.document(bytes, true, out),
+        }
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if out.stopped() {
+                return;
+            }
+            self.line_bytes(line, Location::line(i as u64 + 1), out);
         }
     }
 
-    /// One JSON document; `whole` is false when `bytes` is only its start (it was over the limit).
-    fn document(&self, bytes: &[u8], whole: bool, out: &mut Counter<'_>) {
+    /// A text taken for one JSON document: `bytes` is all of it when `whole`, else its first
+    /// `max_json_bytes + 1` bytes. Reads it as a document, or says it is to be read as lines (see
+    /// the module documentation): a document that does not parse, is not UTF-8 or is over the
+    /// limit is read as lines when one of its lines is a unit on its own.
+    fn document_or_lines(&self, bytes: &[u8], whole: bool, out: &mut Counter<'_>) -> Fate {
         let at = Location::default();
-        let max = self.options.max_json_bytes;
-        if !whole || bytes.len() > max {
-            let record = ErrorRecord::document_too_large(whole.then_some(bytes.len() as u64), max, bytes);
-            return out.error(self.locate(record, at));
+        if !whole {
+            if self.has_a_unit_line(bytes, false) {
+                return Fate::ReadAsLines;
+            }
+            let max = self.options.max_json_bytes;
+            out.error(self.locate(ErrorRecord::document_too_large(None, max, bytes), at));
+            return Fate::Read;
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => self.json_text(text, at, out),
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) if self.has_a_unit_line(bytes, true) => return Fate::ReadAsLines,
             Err(e) => {
                 let start = &bytes[..bytes.len().min(MAX_ERROR_INPUT)];
                 let message = format!("JSON document is not valid UTF-8 (invalid byte at offset {})", e.valid_up_to());
                 let mut record = self.error(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(start), at);
                 record.input_truncated |= bytes.len() > MAX_ERROR_INPUT;
-                out.error(record)
+                out.error(record);
+                return Fate::Read;
+            }
+        };
+        match self.parse(text) {
+            Ok(value) => {
+                self.value(&value, Some(text.trim()), at, out);
+                self.discard(value)
+            }
+            Err(_) if self.has_a_unit_line(bytes, true) => return Fate::ReadAsLines,
+            Err(e) => {
+                let what = match e {
+                    ParseError::TooManyValues => "is not read",
+                    _ => "does not parse",
+                };
+                let kind = e.kind();
+                let message = format!("JSON document {what} ({e}), and none of its lines is a record on its own");
+                out.error(self.error(kind, message, text, at))
             }
         }
+        Fate::Read
     }
 
-    /// A stream: look at the whole first line to decide its shape, then stream lines or read the
-    /// document (bounded).
+    /// Whether any line of `bytes` is an input unit on its own: a SAL line that tokenizes, or a
+    /// `{` line that is a whole JSON value. The last line counts only when `complete` (the text
+    /// ends there); lines over `max_line_bytes` never count. Stops at the first such line.
+    fn has_a_unit_line(&self, bytes: &[u8], complete: bool) -> bool {
+        let mut lines = bytes.split(|&b| b == b'\n');
+        if !complete {
+            lines.next_back();
+        }
+        lines.any(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.len() > self.options.max_line_bytes {
+                return false;
+            }
+            let Ok(text) = std::str::from_utf8(line) else { return false };
+            let text = text.trim();
+            if text.starts_with('{') {
+                serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok()
+            } else {
+                !text.is_empty() && sal::parse_line(text).is_ok()
+            }
+        })
+    }
+
+    /// A stream: look at the whole first line to guess its shape; a document is held (bounded) and
+    /// read, or read again as lines (the held start, then the rest of the stream).
     fn stream(&self, mut reader: impl BufRead, out: &mut Counter<'_>) -> io::Result<()> {
         let mut head = Vec::new();
         let limit = self.options.max_line_bytes.saturating_add(2);
         read_through_first_line(&mut reader, limit, &mut head)?;
         let skip = if head.starts_with(BOM) { BOM.len() } else { 0 };
-        match shape(&head[skip..]) {
-            TextShape::Lines => self.stream_lines(io::Cursor::new(head).chain(reader), skip, out),
-            TextShape::JsonDocument => {
-                let max = self.options.max_json_bytes;
-                (&mut reader).take((max as u64 + 1).saturating_sub(head.len() as u64)).read_to_end(&mut head)?;
-                let document = &head[skip..];
-                // A document over the limit is not read on: only its start is kept for the error.
-                self.document(document, document.len() <= max, out);
-                Ok(())
+        if shape(&head[skip..]) == TextShape::JsonDocument {
+            let max = self.options.max_json_bytes;
+            // Hold the first `max + 1` bytes of the document: enough to know whether it is over.
+            let want = (skip as u64).saturating_add(max as u64).saturating_add(1).saturating_sub(head.len() as u64);
+            (&mut reader).take(want).read_to_end(&mut head)?;
+            let document = &head[skip..];
+            let window = &document[..document.len().min(max.saturating_add(1))];
+            if self.document_or_lines(window, document.len() <= max, out) == Fate::Read {
+                return Ok(());
             }
         }
+        self.stream_lines(io::Cursor::new(head).chain(reader), skip, out)
     }
 
     /// Stream lines through one reused buffer (see the module documentation for the bounds).
@@ -229,7 +352,9 @@ impl Normalizer {
                     if rest.last == Some(b'\r') || (rest.bytes == 0 && line.last() == Some(&b'\r')) {
                         length -= 1;
                     }
-                    out.error(self.locate(ErrorRecord::line_too_large(length, max, &line), at));
+                    // A `\r` just before the `\n` ends the line; it is not part of what is held.
+                    let held = if rest.bytes == 0 { line.strip_suffix(b"\r").unwrap_or(&line) } else { &line };
+                    out.error(self.locate(ErrorRecord::line_too_large(length, max, held), at));
                 }
             } else {
                 // The last line, without a newline.
@@ -239,8 +364,21 @@ impl Normalizer {
     }
 }
 
+/// How much of a text [`read_through_first_line`] holds: up to and including the first `\n` after
+/// the first non-blank byte, at most `limit` bytes.
+fn head_len(bytes: &[u8], limit: usize) -> usize {
+    let mut seen_data = false;
+    for (i, &b) in bytes.iter().enumerate().take(limit) {
+        if b == b'\n' && seen_data {
+            return i + 1;
+        }
+        seen_data |= !b.is_ascii_whitespace() && !BOM.contains(&b);
+    }
+    bytes.len().min(limit)
+}
+
 /// Append to `head` up to and including the first `\n` after the first non-blank byte, or until
-/// `limit` bytes or the end of input.
+/// `limit` bytes or the end of input ([`head_len`] of the same bytes).
 fn read_through_first_line(reader: &mut impl BufRead, limit: usize, head: &mut Vec<u8>) -> io::Result<()> {
     let mut seen_data = false;
     while head.len() < limit {
@@ -399,6 +537,10 @@ mod tests {
             n.read_bytes(b"0123456789ABCDEF\r\n", &mut sink);
         }
         assert_eq!(lengths, ["line is 16 bytes, over the 10-byte limit", "line is 16 bytes, over the 10-byte limit"]);
+        // A line one byte over the limit, then `\r\n`: the stream holds the `\r` too, but it is no
+        // part of the line's text (found by fuzzing: the error inputs differed).
+        let (outs, _) = both_ways(&n, b"0123456789A\r\nb\r\n");
+        assert_eq!(outs[0], "error too_large line Some(1) None: 0123456789A");
     }
 
     #[test]
@@ -410,6 +552,114 @@ mod tests {
         assert!(outs[0].starts_with("error too_large"), "{outs:?}");
         let (_, stats) = both_ways(&Normalizer::default(), doc.as_bytes());
         assert_eq!(stats.skipped, 1);
+    }
+
+    const SAL_LINE: &str = r#"79a5 mybucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /mybucket?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -"#;
+    const S3_RECORD: &str = r#"{"eventSource":"s3.amazonaws.com","eventName":"GetObject","eventTime":"2020-01-01T00:00:00Z"}"#;
+
+    #[test]
+    fn shapes_of_pasted_fragments() {
+        assert_eq!(shape(b"\neventVersion:\"1.09\",\n  userIdentity:{"), TextShape::JsonDocument);
+        assert_eq!(shape(b"  \"Records\": [\n"), TextShape::JsonDocument);
+        assert_eq!(shape(b"'x-amz-id-2':\"9H5\",\n"), TextShape::JsonDocument);
+        assert_eq!(shape(b"  },\n"), TextShape::JsonDocument);
+        assert_eq!(shape(SAL_LINE.as_bytes()), TextShape::Lines);
+        assert_eq!(shape(b"efd-somestring-df11 bucket [30/Mar/2026:01:09:38 +0000] xx.xx.41.39 - C36T"), TextShape::Lines);
+        // A colon that is not followed by a value does not make a member.
+        assert_eq!(shape(b"Error: something went wrong\n"), TextShape::Lines);
+        assert_eq!(shape(b"key:\n"), TextShape::Lines);
+        assert_eq!(shape(b"\"unterminated\n"), TextShape::Lines);
+    }
+
+    /// Lines led by a damaged NDJSON record (a `{` line that is not a whole value): the damaged
+    /// line is one error and every other line is read, whether the text is under the document
+    /// limit, over it, or not UTF-8.
+    #[test]
+    fn a_damaged_first_line_costs_only_itself() {
+        let text = format!("{{\"eventVersion\":\"1.08\",\"userIdent\n{SAL_LINE}\n\n{GET_USER}\r\n{S3_RECORD}\n");
+        let expected = [
+            "error json_syntax line Some(1) None: {\"eventVersion\":\"1.08\",\"userIdent",
+            "event GetBucketVersioning",
+            "skip GetUser",
+            "event GetObject",
+        ];
+        let through_sal_line = text.find("\n\n").unwrap() + 1;
+        for max_json in [64 << 20, through_sal_line] {
+            let n = Normalizer::new(Options::default().max_json_bytes(max_json));
+            let (outs, stats) = both_ways(&n, text.as_bytes());
+            assert!(outs[0].starts_with("error json_syntax line Some(1) None: {\"eventVersion"), "{max_json}: {outs:?}");
+            assert_eq!(outs[1..], expected[1..], "{max_json}");
+            assert_eq!(stats, Stats { inputs: 4, events: 2, errors: 1, skipped: 1 }, "{max_json}");
+        }
+        // A limit whose window holds no whole unit line: one broken document after all.
+        let (outs, stats) = both_ways(&Normalizer::new(Options::default().max_json_bytes(40)), text.as_bytes());
+        assert_eq!(stats.errors, 1, "{outs:?}");
+        assert!(outs[0].starts_with("error too_large"), "{outs:?}");
+        let mut bytes = b"{\"eventVersion\":\"\xff\xfe\n".to_vec();
+        bytes.extend_from_slice(format!("{SAL_LINE}\n").as_bytes());
+        let (outs, stats) = both_ways(&Normalizer::default(), &bytes);
+        assert_eq!(stats, Stats { inputs: 2, events: 1, errors: 1, skipped: 0 }, "{outs:?}");
+        assert!(outs[0].starts_with("error invalid_utf8 line Some(1)"), "{outs:?}");
+        // A byte-order mark before the damaged line changes nothing.
+        let (outs, _) = both_ways(&Normalizer::default(), format!("\u{FEFF}{text}").as_bytes());
+        assert_eq!(outs[1..], expected[1..]);
+    }
+
+    /// A text taken for a document in which no line is a unit on its own is one broken document:
+    /// one error record, not one per line.
+    #[test]
+    fn a_broken_document_is_one_error() {
+        let truncated_trail = format!("{{\n  \"Records\": [\n    {S3_RECORD},\n    {{\"eventSource\": \"s3.amazon");
+        let js_literal = "\neventVersion:\"1.09\",\n  userIdentity:{\n    type:\"AWSService\"\n  },\n  eventName:\"DeleteObjects\"\n}\n";
+        let two_documents = "{\n\"eventName\": \"GetObject\"\n}\n{\n\"a\": 1\n}\n";
+        for text in [truncated_trail.as_str(), js_literal, two_documents] {
+            let (outs, stats) = both_ways(&Normalizer::default(), text.as_bytes());
+            assert_eq!(stats, Stats { inputs: 1, events: 0, errors: 1, skipped: 0 }, "{outs:?}");
+            assert!(outs[0].starts_with("error json_syntax line None None: "), "{outs:?}");
+            assert!(outs[0].ends_with(text), "the error carries the whole text: {outs:?}");
+        }
+        // Over the limit: one too_large error with the start of the text.
+        let n = Normalizer::new(Options::default().max_json_bytes(20));
+        let (outs, stats) = both_ways(&n, truncated_trail.as_bytes());
+        assert_eq!(stats.errors, 1, "{outs:?}");
+        assert!(outs[0].starts_with("error too_large"), "{outs:?}");
+    }
+
+    /// The shape is guessed from the first line as far as `max_line_bytes + 2` bytes reach, in a
+    /// slice as in a stream (found by fuzzing: a slice once looked at the whole first line).
+    #[test]
+    fn the_guess_looks_as_far_in_a_slice_as_in_a_stream() {
+        let js_literal = "\neventVersion:\"1.09\",\n  userIdentity:{\n    type:\"AWSService\"\n  }\n}\n";
+        for max_line in [0, 5, 12, 13, 14, 1 << 20] {
+            let n = Normalizer::new(Options::default().max_line_bytes(max_line));
+            both_ways(&n, js_literal.as_bytes());
+            let long_record = format!("{S3_RECORD}\n{S3_RECORD}\n");
+            let (outs, _) = both_ways(&n, long_record.as_bytes());
+            // Records longer than the line limit are no units on their own: one broken document.
+            assert_eq!(outs.len(), if max_line > S3_RECORD.len() { 2 } else { 1 }, "{max_line}: {outs:?}");
+        }
+    }
+
+    /// A document that parses is read as one, even when some of its lines are records on their own.
+    #[test]
+    fn a_document_that_parses_is_not_read_as_lines() {
+        let text = format!("{{\"Records\": [\n{S3_RECORD}\n]\n}}\n");
+        let (outs, stats) = both_ways(&Normalizer::default(), text.as_bytes());
+        assert_eq!(outs, ["event GetObject"]);
+        assert_eq!(stats.inputs, 1);
+    }
+
+    /// Slice and stream look at the same bytes: a unit line past the first `max_json_bytes + 1`
+    /// bytes does not count, in either.
+    #[test]
+    fn the_look_at_a_document_stops_at_the_limit() {
+        let text = format!("{{\"Records\": [\n{:>60}\n{SAL_LINE}\n", "");
+        let first_lines = text.find(SAL_LINE).unwrap();
+        for (max, lines) in [(first_lines + SAL_LINE.len() + 1, true), (first_lines + SAL_LINE.len() - 1, false)] {
+            let n = Normalizer::new(Options::default().max_json_bytes(max));
+            let (outs, _) = both_ways(&n, text.as_bytes());
+            assert_eq!(outs.iter().any(|o| o == "event GetBucketVersioning"), lines, "max {max}: {outs:?}");
+        }
     }
 
     #[test]

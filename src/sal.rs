@@ -17,6 +17,12 @@
 //! Invariants: the tokenizer never allocates, never panics, and every `&str` it returns is a
 //! sub-slice of the input line. A line is accepted only when its fields have the shapes AWS
 //! documents (time, operation grammar, numeric fields); anything else is an error, never a guess.
+//!
+//! Masked values: people share logs with parts blanked out (`xx.xx.41.39`, `***.***.***.***`,
+//! `F6425****`). A line whose structure is intact is accepted with its masked text as written: a
+//! remote IP may be an IP address with digits masked ([`is_masked_ip`]), and free-text fields
+//! (owner, requester, request ID, host ID) are never shape-checked. [`is_masked`] tells a masked
+//! value apart, so the event can say so; nothing is ever filled in.
 
 use std::net::IpAddr;
 
@@ -51,8 +57,9 @@ pub mod field {
     pub const SOURCE_REGION: usize = 26;
     /// Fields AWS documents today; more may follow at the end of a line.
     pub const KNOWN: usize = 27;
-    /// Fields every accepted line has (through Version Id, as logs before mid-2019 end).
-    pub const MINIMUM: usize = 18;
+    /// Fields every accepted line has: through User-Agent. Lines written before S3 had versioning
+    /// (2006-2009) end there, without Version Id; from 2010 on every line has at least 18.
+    pub const MINIMUM: usize = 17;
 
     /// Each field's name as AWS's log format documentation titles it, in line order.
     pub const NAMES: [&str; KNOWN] = [
@@ -217,7 +224,7 @@ pub fn parse_line(line: &str) -> Result<SalRecord<'_>, SalError> {
 fn check_shapes(r: &SalRecord<'_>, line: &str) -> Result<(), SalError> {
     let at = |index: usize| column_of(line, r.raw(index));
     if let Some(ip) = r.get(field::REMOTE_IP) {
-        if ip.parse::<IpAddr>().is_err() {
+        if ip.parse::<IpAddr>().is_err() && !is_masked_ip(ip) {
             return Err(SalError { message: format!("remote IP `{ip}` is not an IP address"), column: at(field::REMOTE_IP) });
         }
     }
@@ -239,6 +246,35 @@ fn check_shapes(r: &SalRecord<'_>, line: &str) -> Result<(), SalError> {
         }
     }
     Ok(())
+}
+
+/// Characters people mask log values with.
+fn is_mask_char(c: u8) -> bool {
+    matches!(c, b'x' | b'X' | b'*')
+}
+
+/// Whether `s` is an IP address with some of it masked: `xx.xx.41.39`, `***.***.***.***`,
+/// `xxx.xxxx.xx.xxx`, `2001:db8:xxxx::1`. Four dot-separated groups of digits and mask characters
+/// (`x`, `X`, `*`), or colon-separated groups of hex digits and mask characters; at least one mask
+/// character. Anything else in the remote IP field (a host name, a shifted field) is refused.
+pub fn is_masked_ip(s: &str) -> bool {
+    let b = s.as_bytes();
+    if !b.iter().copied().any(is_mask_char) || b.len() > 45 {
+        return false;
+    }
+    let v4_group = |g: &[u8]| (1..=4).contains(&g.len()) && g.iter().all(|&c| c.is_ascii_digit() || is_mask_char(c));
+    if b.split(|&c| c == b'.').count() == 4 && b.split(|&c| c == b'.').all(v4_group) {
+        return true;
+    }
+    let v6_group = |g: &[u8]| g.len() <= 4 && g.iter().all(|&c| c.is_ascii_hexdigit() || is_mask_char(c));
+    b.iter().filter(|&&c| c == b':').count() >= 2 && b.split(|&c| c == b':').all(v6_group)
+}
+
+/// Whether a free-text value was masked by whoever shared the log: it holds `*` or an ellipsis
+/// (`F6425****`, `1e28afdbd73f***`, `0e...B4lA=`), which no owner ID, request ID, host ID or
+/// requester ARN AWS writes does. A masked remote IP is told by [`is_masked_ip`].
+pub fn is_masked(value: &str) -> bool {
+    value.contains('*') || value.contains("...") || value.contains('\u{2026}')
 }
 
 /// Whether a value has the shape AWS documents for late field `index` (25-27).
@@ -429,18 +465,23 @@ pub struct RequestLine<'a> {
     pub version: &'a str,
 }
 
-/// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y`.
+/// Split a request-URI field; `None` when it is not `METHOD target HTTP/x.y` with a path in the
+/// target (`?x` alone has none, and `-` is SAL's word for none) and a version after `HTTP/`. An
+/// empty query, or `-`, is no query.
 pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
     let (method, rest) = uri.split_once(' ')?;
     let (target, protocol) = rest.rsplit_once(' ')?;
     let version = protocol.strip_prefix("HTTP/")?;
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || target.is_empty() {
+    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || version.is_empty() {
         return None;
     }
     let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p, Some(q)),
+        Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty() && *q != "-")),
         None => (target, None),
     };
+    if path.is_empty() || path == "-" {
+        return None;
+    }
     Some(RequestLine { method, target, path, query, version })
 }
 
@@ -560,6 +601,8 @@ mod tests {
             r#"{"eventName":"GetObject"}"#,
             "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k \"GET /k HTTP/1.1",
             "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k \"GET /k HTTP/1.1\" 200 - 1 1 1",
+            "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k \"GET /k HTTP/1.1\" 200 - 1 1 1 1 \"-\"",
+            "o b [06/Feb/2019:00:00:38 +0000] xx.example.41.39 r ID REST.GET.OBJECT k - 200 - - - - - - - -",
             "o b [06/Feb/2019:00:00:38 +0000] host.example r ID REST.GET.OBJECT k - 200 - - - - - - - -",
             "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k - 2000 - - - - - - - -",
             "o b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 r ID REST.GET.OBJECT k - 200 - x - - - - - -",
@@ -567,6 +610,34 @@ mod tests {
         ] {
             assert!(parse_line(bad).is_err(), "accepted: {bad}");
         }
+    }
+
+    /// A line from 2009, before the Version Id field existed (apache/hive S3LogDeserializer.java,
+    /// "sourced from genuine S3 logs"): 17 fields, raw quotes in the request-URI.
+    #[test]
+    fn seventeen_field_lines_end_after_the_user_agent() {
+        let line = r#"04ff331638adc13885d6c42059584deabbdeabcd55bf0bee491172a79a87b196 static.zemanta.com [09/Apr/2009:23:12:39 +0000] 65.94.12.181 65a011a29cdf8ec533ec3d1ccaae921c EEE6FFE9B9F9EA29 REST.HEAD.OBJECT readside/loader.js%22+defer%3D%22defer "HEAD /readside/loader.js"+defer="defer HTTP/1.0" 403 AccessDenied 231 - 7 - "-" "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0)""#;
+        let r = parse_line(line).unwrap();
+        assert_eq!(r.field_count, 17);
+        assert_eq!(r.get(field::REQUEST_URI), Some(r#"HEAD /readside/loader.js"+defer="defer HTTP/1.0"#));
+        assert_eq!(r.get(field::USER_AGENT), Some("Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0)"));
+        assert_eq!(r.get(field::VERSION_ID), None);
+        // One field fewer is not a SAL line: the user agent is missing.
+        let short = line.rsplit_once(" \"Mozilla").unwrap().0;
+        assert!(parse_line(short).unwrap_err().message.contains("user-agent"), "{short}");
+    }
+
+    #[test]
+    fn masked_remote_ips_are_accepted_as_written() {
+        for ip in ["xx.xx.41.39", "***.***.***.***", "xxx.xxxx.xx.xxx", "xx.xx.xx.xx", "2001:db8:xxxx::1"] {
+            assert!(is_masked_ip(ip), "{ip}");
+            let line = format!("o b [06/Feb/2019:00:00:38 +0000] {ip} - ID REST.GET.OBJECT k - 200 - - - - - - - -");
+            assert_eq!(parse_line(&line).unwrap().get(field::REMOTE_IP), Some(ip));
+        }
+        for not in ["192.0.2.3", "host.example", "x.y", "xx.xx.41", "xx.xx.41.39.1", "xxxxx.1.1.1", "10.0.0.1y", "ab:cd", "-", ""] {
+            assert!(!is_masked_ip(not), "{not}");
+        }
+        assert!(is_masked("F6425****") && is_masked("0e...B4lA=") && !is_masked("3E57427F3EXAMPLE"));
     }
 
     #[test]
@@ -587,5 +658,11 @@ mod tests {
         assert_eq!(parse_request_line("OPTIONS * HTTP/1.0").unwrap().path, "*");
         assert!(parse_request_line("-").is_none());
         assert!(parse_request_line("GET /x").is_none());
+        // Found by fuzzing: these gave an empty url.path, query or version.
+        assert!(parse_request_line("GET ?x=1 HTTP/1.1").is_none());
+        assert!(parse_request_line("GET /x HTTP/").is_none());
+        assert!(parse_request_line("GET -?list-type=2 HTTP/1.1").is_none());
+        assert_eq!(parse_request_line("GET /x? HTTP/1.1").unwrap().query, None);
+        assert_eq!(parse_request_line("GET /x?- HTTP/1.1").unwrap().query, None);
     }
 }

@@ -22,7 +22,7 @@ fn sal_fixture_files() -> Vec<String> {
 #[test]
 fn every_sal_fixture_line_is_one_valid_event() {
     let files = sal_fixture_files();
-    assert_eq!(files.len(), 13, "fixture set changed: {files:?}");
+    assert_eq!(files.len(), 19, "fixture set changed: {files:?}");
     let mut total = 0;
     for name in files {
         let text = common::fixture(format!("s3-access-logs/{name}"));
@@ -36,7 +36,7 @@ fn every_sal_fixture_line_is_one_valid_event() {
         }
         total += events.len();
     }
-    assert_eq!(total, 76);
+    assert_eq!(total, 87);
 }
 
 #[test]
@@ -45,6 +45,8 @@ fn cloudtrail_fixtures_give_one_event_per_s3_record() {
     let expected = [
         ("aws-cdk__sample_putobject.json", 1, 0),
         ("awsdocs__s3_example_records.json", 4, 0),
+        ("awsdocs__s3express_getobject_example.json", 1, 0),
+        ("awsdocs__s3express_lifecycle_createsession_accessdenied_example.json", 1, 0),
         ("otrf__ec2_proxy_s3_exfiltration.ndjson", 11, 92),
         ("panther__cloudtrail_s3_rule_test_events.json", 75, 0),
     ];

@@ -12,7 +12,7 @@ use std::path::Path;
 /// Every fixture file, as `dir/name`, in a fixed order.
 fn fixture_files() -> Vec<String> {
     let mut out = Vec::new();
-    for dir in ["s3-access-logs", "cloudtrail"] {
+    for dir in ["s3-access-logs", "cloudtrail", "broken"] {
         let mut names: Vec<String> = fs::read_dir(common::fixture_path(dir))
             .expect("fixture dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
@@ -75,7 +75,7 @@ fn the_writer_matches_the_serde_reference() {
             );
         }
     }
-    assert_eq!(compared, 2 * 167, "every fixture event, twice");
+    assert_eq!(compared, 2 * 180, "every fixture event, twice");
 }
 
 #[test]
@@ -97,6 +97,6 @@ fn fixture_outputs_match_golden_files() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 17);
+    assert_eq!(checked, 27);
     assert!(mismatched.is_empty(), "output differs from tests/golden for {mismatched:?}; review, then re-bless with S3NORM_BLESS=1");
 }

@@ -76,6 +76,70 @@ fn copy_source_record_with_bare_dashes() {
     assert_eq!(e["resources"][1]["name"], "10010150/2010-08-29-0930.mp3");
 }
 
+/// The two halves of one real copy (kdgm lines 10 and 14, request ID 5E493280357FAC3B): one call,
+/// so the same operation, activity and request ID; the GET half lists the source, marked as such.
+#[test]
+fn both_halves_of_a_copy_and_the_source_role() {
+    let (put, get) = (sal_event(KDGM, 10), sal_event(KDGM, 14));
+    assert_eq!(
+        (&put["metadata"]["event_code"], &get["metadata"]["event_code"]),
+        (&json!("REST.COPY.OBJECT"), &json!("REST.COPY.OBJECT_GET"))
+    );
+    for key in ["/api/operation", "/api/request/uid", "/activity_id", "/type_uid"] {
+        assert_eq!(put.pointer(key), get.pointer(key), "{key}");
+    }
+    assert_eq!(get["activity_name"], "Create");
+    assert_eq!(get["api"]["request"]["uid"], "5E493280357FAC3B");
+    let roles =
+        |e: &Value| e["resources"].as_array().unwrap().iter().map(|r| (r["role_id"].clone(), r["role"].clone())).collect::<Vec<_>>();
+    assert_eq!(roles(&get), [(json!(99), json!("Copy Source")), (json!(99), json!("Copy Source"))]);
+    assert_eq!(roles(&put), [(Value::Null, Value::Null), (Value::Null, Value::Null)]);
+    assert_eq!(get["resources"][1]["name"], "10518050/upload/f0a2c702d58183844b064eb49f8b795d.mp3");
+    assert_eq!(put["resources"][1]["name"], "10518050/2014-08-31-0930.mp3");
+}
+
+/// Lines from before S3 wrote a Version Id (2006-2009): 17 fields, and the anonymous requester
+/// written as S3's anonymous canonical ID.
+#[test]
+fn seventeen_field_lines_from_2006_to_2009() {
+    let e = sal_event("wvanbergen__request-log-analyzer__amazon_s3_format_spec_lines.log", 1);
+    assert_eq!(e["time_dt"], "2006-10-06T01:42:14.000Z");
+    assert_eq!(e["actor"]["user"], json!({"type": "Anonymous", "uid": "65a011a29cdf8ec533ec3d1ccaae921c", "name": "anonymous"}));
+    assert_eq!(e["http_request"]["user_agent"], "aranhabot");
+    assert!(e["resources"][1].get("version").is_none(), "no Version Id field, no version");
+    // Raw quotes in the request-URI of a 17-field line (Hive's "nasty examples").
+    let e = sal_event("apache__hive__S3LogDeserializer_genuine_lines.log", 3);
+    assert_eq!(e["http_request"]["url"]["path"], "/readside/loader.js\"+defer=\"defer");
+    assert_eq!(e["status_code"], "AccessDenied");
+    assert_eq!(e["http_request"]["user_agent"], "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.0)");
+    // An empty quoted referer is no referer.
+    let e = sal_event("apache__hive__S3LogDeserializer_genuine_lines.log", 2);
+    assert!(e["http_request"].get("referrer").is_none());
+    assert_eq!(e["http_request"]["user_agent"], "ZhuaXia.com");
+}
+
+/// Logs shared with values masked: accepted, the masked text kept where it cannot pass for a real
+/// value, and listed.
+#[test]
+fn masked_values_are_kept_and_marked() {
+    let e = sal_event("lovit__s3-log-parser__masked_line.log", 1);
+    assert_eq!(e["src_endpoint"], json!({"name": "***.***.***.***"}), "a masked IP is no address");
+    assert_eq!(e["unmapped"]["s3_access_log"]["masked_fields"], json!(["remote_ip", "bucket_owner", "requester", "request_id"]));
+    assert_eq!(e["api"]["request"]["uid"], "F6425****", "masked request IDs stay as text");
+    assert_eq!(e["actor"]["user"], json!({"type": "Unknown", "uid": "1e28afdbd73f***"}));
+    let e = sal_event("63Klabs__atlantis-tutorials__static_website_masked_lines.log", 1);
+    assert_eq!(e["src_endpoint"], json!({"name": "xx.xx.41.39"}));
+    assert_eq!(e["unmapped"]["s3_access_log"]["masked_fields"], json!(["remote_ip"]));
+    let e = sal_event("63Klabs__atlantis-tutorials__static_website_masked_lines.log", 2);
+    assert_eq!(e["src_endpoint"], json!({"ip": "10.0.71.123"}));
+    assert_eq!(e["unmapped"]["s3"]["host_id"], "0e...B4lA=");
+    assert_eq!(e["unmapped"]["s3_access_log"]["masked_fields"], json!(["host_id"]));
+    let e = sal_event("ot-nemoto__ConnectFromVPC2S3Demo__masked_website_line.log", 1);
+    assert_eq!(e["src_endpoint"], json!({"name": "xx.xx.xx.xx"}));
+    // An unmasked line says nothing of masking.
+    assert!(sal_event(KDGM, 10)["unmapped"].get("s3_access_log").is_none());
+}
+
 #[test]
 fn soap_operation() {
     let e = sal_event(KDGM, 8);
@@ -183,4 +247,57 @@ fn cloudtrail_odd_records() {
     assert_eq!(events[1]["time_dt"], "2024-11-25T22:00:58.000Z");
     assert_eq!(events[0]["api"]["operation"], "ListBucket");
     assert_eq!(events[0]["src_endpoint"]["uid"], "vpce-1a2b3c4d");
+}
+
+/// A directory bucket's GetObject (AWS's S3 Express example): the object appears as for a general
+/// purpose bucket, with the ARN form documented for directory buckets plus the key.
+#[test]
+fn directory_bucket_object_is_a_resource() {
+    let (events, errors, _) =
+        normalize_to_values(&common::fixture("cloudtrail/awsdocs__s3express_getobject_example.json"), Options::default());
+    assert!(errors.is_empty());
+    common::assert_valid(&events[0]);
+    assert_eq!(
+        events[0]["resources"],
+        json!([
+            {"type": "AWS::S3Express::DirectoryBucket", "uid": "arn:aws:s3express:us-west-2:111122223333:bucket-base-name--usw2-az1--x-s3",
+             "name": "bucket-base-name--usw2-az1--x-s3", "owner": {"account": {"uid": "111122223333"}}},
+            {"type": "AWS::S3Express::Object",
+             "uid": "arn:aws:s3express:us-west-2:111122223333:bucket/bucket-base-name--usw2-az1--x-s3/test-get-obj-with-checksum",
+             "name": "test-get-obj-with-checksum"}
+        ])
+    );
+    assert_eq!(events[0]["api"]["service"]["name"], "s3express.amazonaws.com");
+    // The prefix stays where it was: a prefix, not a resource.
+    assert_eq!(
+        events[0]["unmapped"]["cloudtrail"]["arn_prefixes"],
+        json!(["arn:aws:s3express:us-west-2:111122223333:bucket-base-name--usw2-az1--x-s3"])
+    );
+    // A call without a key (CreateSession) lists the bucket only.
+    let (events, _, _) = normalize_to_values(
+        &common::fixture("cloudtrail/awsdocs__s3express_lifecycle_createsession_accessdenied_example.json"),
+        Options::default(),
+    );
+    assert_eq!(events[0]["resources"].as_array().map(Vec::len), Some(1));
+}
+
+/// A directory-bucket object record whose prefix names another bucket, or no s3express ARN,
+/// gets no object resource: nothing is made up.
+#[test]
+fn directory_bucket_object_needs_a_matching_prefix() {
+    let record = |prefix: &str| {
+        json!({"eventSource": "s3express.amazonaws.com", "eventName": "PutObject", "eventTime": "2024-07-02T00:22:01Z", "awsRegion": "us-west-2",
+               "requestParameters": {"bucketName": "b--usw2-az1--x-s3", "key": "k"},
+               "resources": [{"type": "AWS::S3Express::Object", "ARNPrefix": prefix}]})
+        .to_string()
+    };
+    let objects = |text: String| {
+        let (events, _, _) = normalize_to_values(&text, Options::default());
+        common::assert_valid(&events[0]);
+        events[0]["resources"].as_array().map_or(0, |r| r.iter().filter(|r| r["type"] == "AWS::S3Express::Object").count())
+    };
+    assert_eq!(objects(record("arn:aws:s3express:us-west-2:1:bucket/b--usw2-az1--x-s3/")), 1);
+    assert_eq!(objects(record("arn:aws:s3express:us-west-2:1:other--usw2-az1--x-s3")), 0);
+    assert_eq!(objects(record("arn:aws:s3:::b--usw2-az1--x-s3/")), 0);
+    assert_eq!(objects(record("not an arn")), 0);
 }

@@ -153,10 +153,14 @@ fn resources<'a>(
     let key = params.and_then(|p| str_of(p, "key"));
     let version = params.and_then(|p| str_of(p, "versionId"));
     let mut out: Vec<Resource<'a>> = Vec::new();
+    let mut express_objects = None;
     for item in record.get("resources").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
         let Some(item) = item.as_object() else { continue };
         if let Some(prefix) = str_of(item, "ARNPrefix") {
             arn_prefixes.push(prefix);
+            if let Some(kind @ "AWS::S3Express::Object") = str_of(item, "type") {
+                express_objects = Some((kind, prefix));
+            }
             continue;
         }
         let (Some(kind), Some(arn)) = (str_of(item, "type"), str_of(item, "ARN").or_else(|| str_of(item, "arn"))) else { continue };
@@ -166,6 +170,7 @@ fn resources<'a>(
                 bucket.filter(|b| arn.strip_suffix('/').unwrap_or(arn).ends_with(b)).or_else(|| aws::name_in_s3_arn(arn, false))
             }
             ResourceType::Object => key.filter(|k| arn.ends_with(k)).or_else(|| aws::name_in_s3_arn(arn, true)),
+            ResourceType::Other(t) if t.ends_with("::DirectoryBucket") => bucket.filter(|b| arn.ends_with(b)),
             _ => None,
         };
         out.push(Resource {
@@ -174,16 +179,39 @@ fn resources<'a>(
             name: name.map(Cow::Borrowed),
             version: if kind == ResourceType::Object && name == key { version } else { None },
             owner: str_of(item, "accountId").map(|uid| Owner { uid: None, account: Some(Account { uid }) }),
+            role_id: None,
+            role: None,
         });
     }
-    // Records that list no resources (older management events) still name bucket and key.
-    if let (Some(bucket), true) = (bucket, out.is_empty()) {
+    // A directory bucket's object (S3 Express One Zone): the record lists it only as an ARNPrefix,
+    // where a general purpose bucket's record lists the object itself. Emit it like theirs.
+    if let (Some((kind, prefix)), Some(bucket), Some(key)) = (express_objects, bucket, key) {
+        if !out.iter().any(|r| r.kind.rank() == 1) {
+            if let Some(uid) = directory_bucket_object(prefix, bucket, key) {
+                out.push(Resource {
+                    kind: ResourceType::Other(kind),
+                    uid,
+                    name: Some(Cow::Borrowed(key)),
+                    version,
+                    owner: None,
+                    role_id: None,
+                    role: None,
+                });
+            }
+        }
+    }
+    // Records that list no resources (older management events) still name bucket and key. Not
+    // for directory buckets: their ARNs are not `arn:aws:s3:::` ones.
+    let directory_bucket = str_of(record, "eventSource") == Some("s3express.amazonaws.com");
+    if let (Some(bucket), true, false) = (bucket, out.is_empty(), directory_bucket) {
         out.push(Resource {
             kind: ResourceType::Bucket,
             uid: Arn::S3 { partition, bucket, key: None },
             name: Some(Cow::Borrowed(bucket)),
             version: None,
             owner: None,
+            role_id: None,
+            role: None,
         });
         if let Some(key) = key {
             out.push(Resource {
@@ -192,10 +220,23 @@ fn resources<'a>(
                 name: Some(Cow::Borrowed(key)),
                 version,
                 owner: None,
+                role_id: None,
+                role: None,
             });
         }
     }
     // Any bucket type (S3, S3 on Outposts) first, then objects, then the rest, each in record order.
     out.sort_by_key(|r| r.kind.rank());
     out
+}
+
+/// The ARN of `key` in directory bucket `bucket`, from the record's `ARNPrefix` for the bucket's
+/// objects (its partition, region and account, as CloudTrail wrote them) in the form
+/// [`Arn::S3Express`] documents. `None` when the prefix is not an `s3express` ARN of that bucket.
+fn directory_bucket_object<'a>(prefix: &'a str, bucket: &'a str, key: &'a str) -> Option<Arn<'a>> {
+    let [partition, service, region, account, resource] = aws::arn_parts(prefix)?;
+    let named = resource.strip_suffix('/').unwrap_or(resource);
+    let named = named.strip_prefix("bucket/").unwrap_or(named);
+    let fits = service == "s3express" && named == bucket && [partition, region, account].iter().all(|p| !p.is_empty());
+    fits.then_some(Arn::S3Express { partition, region, account, bucket, key })
 }

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::aws::{self, Arn, UserType, ANONYMOUS_NAME, INTERNAL_SOURCE};
-use crate::operations::resolve_sal;
-use crate::sal::{field, parse_request_line, SalRecord};
+use crate::operations::{is_copy_source, resolve_sal};
+use crate::sal::{field, is_masked, parse_request_line, SalRecord};
 
 /// Methods OCSF's `http_request.http_method` enum accepts; any other stays out of the event.
 const OCSF_HTTP_METHODS: [&str; 9] = ["GET", "PUT", "HEAD", "POST", "DELETE", "OPTIONS", "PATCH", "TRACE", "CONNECT"];
@@ -32,7 +32,11 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
     e.duration = r.number(field::TOTAL_TIME);
 
     e.actor.user = requester_user(r.get(field::REQUESTER));
-    e.src_endpoint = match r.get(field::REMOTE_IP) {
+    // The tokenizer let through only addresses and masked addresses; a masked one is no address.
+    let remote_ip = r.get(field::REMOTE_IP);
+    let masked_ip = remote_ip.filter(|ip| !aws::is_ip(ip));
+    e.src_endpoint = match remote_ip {
+        Some(ip) if masked_ip.is_some() => Endpoint { name: Some(ip), ..Endpoint::default() },
         Some(ip) => Endpoint { ip: Some(ip), ..Endpoint::default() },
         None => Endpoint { svc_name: Some(INTERNAL_SOURCE), ..Endpoint::default() },
     };
@@ -51,6 +55,11 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
     e.http_response =
         status.map(|code| HttpResponse { code, length: r.number(field::BYTES_SENT), latency: r.number(field::TURN_AROUND_TIME) });
 
+    // The GET half of a copy names the source: its bucket and object are what the copy reads.
+    let (role_id, role) = match is_copy_source(operation) {
+        true => (Some(ROLE_COPY_SOURCE.0), Some(ROLE_COPY_SOURCE.1)),
+        false => (None, None),
+    };
     if let Some(bucket) = r.get(field::BUCKET) {
         e.resources.push(Resource {
             kind: ResourceType::Bucket,
@@ -58,6 +67,8 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
             name: Some(Cow::Borrowed(bucket)),
             version: None,
             owner: r.get(field::BUCKET_OWNER).map(|uid| Owner { uid: Some(uid), account: None }),
+            role_id,
+            role,
         });
         if let Some(key) = decoded_key {
             e.resources.push(Resource {
@@ -66,6 +77,8 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
                 name: Some(Cow::Borrowed(key)),
                 version: r.get(field::VERSION_ID),
                 owner: None,
+                role_id,
+                role,
             });
         }
     }
@@ -86,16 +99,40 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
         cloudtrail_equivalent: e.unmapped.s3.cloudtrail_equivalent,
         sources: None,
     };
+    let mut masked_fields = Vec::new();
+    if masked_ip.is_some() {
+        masked_fields.push("remote_ip");
+    }
+    for (index, name) in MASKABLE_TEXT {
+        if r.get(index).is_some_and(is_masked) {
+            masked_fields.push(name);
+        }
+    }
     let sal_only = SalOnly {
         request_uri: if request_line.is_none() { r.get(field::REQUEST_URI) } else { None },
         extra_fields: r.extra_fields().collect(),
+        masked_fields,
         ..SalOnly::default()
     };
-    if sal_only.request_uri.is_some() || !sal_only.extra_fields.is_empty() {
+    if sal_only.request_uri.is_some() || !sal_only.extra_fields.is_empty() || !sal_only.masked_fields.is_empty() {
         e.unmapped.s3_access_log = Some(sal_only);
     }
     e
 }
+
+/// Free-text fields people mask when they share logs, with their names in `masked_fields`.
+const MASKABLE_TEXT: [(usize, &str); 4] = [
+    (field::BUCKET_OWNER, "bucket_owner"),
+    (field::REQUESTER, "requester"),
+    (field::REQUEST_ID, "request_id"),
+    (field::HOST_ID, "host_id"),
+];
+
+/// The canonical user ID S3 gives unauthenticated requesters. Lines from 2006-2009 write it in the
+/// Requester field where later ones write `-` (all seven 17-field lines in tests/fixtures); it is
+/// the anonymous grantee's ID in S3 ACLs too (PEAR Services_Amazon_S3's `ID_ANONYMOUS`: "Canonical
+/// user id of the anonymous/unauthenticated user").
+const ANONYMOUS_CANONICAL_ID: &str = "65a011a29cdf8ec533ec3d1ccaae921c";
 
 /// The caller from SAL's Requester field: an IAM/STS ARN, a canonical user ID, a service
 /// principal (`AmazonS3`, `svc:…`), or `-` for an unauthenticated request.
@@ -118,8 +155,11 @@ fn requester_user(requester: Option<&str>) -> User<'_> {
         return User { kind: UserType::AwsService, name: Some(requester), ..User::default() };
     }
     if requester.eq_ignore_ascii_case("anonymous") {
-        // 2006-era logs wrote the word instead of `-`.
+        // 2006-era documentation says the word is written instead of `-`.
         return User { kind: UserType::Anonymous, name: Some(ANONYMOUS_NAME), ..User::default() };
+    }
+    if requester == ANONYMOUS_CANONICAL_ID {
+        return User { kind: UserType::Anonymous, uid: Some(requester), name: Some(ANONYMOUS_NAME), ..User::default() };
     }
     if requester.len() == 64 && requester.bytes().all(|b| b.is_ascii_hexdigit()) {
         return User { kind: UserType::CanonicalUser, uid: Some(requester), ..User::default() };
@@ -187,5 +227,8 @@ mod tests {
         let u = requester_user(Some("arn:aws:sts::123456789012:assumed-role/R/s"));
         assert_eq!((u.kind, u.account.map(|a| a.uid)), (UserType::AssumedRole, Some("123456789012")));
         assert_eq!(requester_user(Some("79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be")).kind, UserType::CanonicalUser);
+        let old_anonymous = requester_user(Some(ANONYMOUS_CANONICAL_ID));
+        assert_eq!((old_anonymous.kind, old_anonymous.uid), (UserType::Anonymous, Some(ANONYMOUS_CANONICAL_ID)));
+        assert_eq!(requester_user(Some("1e28afdbd73f***")).kind, UserType::Unknown);
     }
 }

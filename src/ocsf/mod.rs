@@ -210,6 +210,10 @@ pub struct Endpoint<'a> {
     pub ip: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hostname: Option<&'a str>,
+    /// The endpoint as the source names it when that is not an address: a SAL remote IP masked by
+    /// whoever shared the log (`xx.xx.41.39`), listed in `unmapped.s3_access_log.masked_fields`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub svc_name: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -269,7 +273,18 @@ pub struct Resource<'a> {
     pub version: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner<'a>>,
+    /// OCSF `role_id`: set only on resources that are not what the call acts on (the source of a
+    /// copy, [`ROLE_COPY_SOURCE`]); a resource without a role is the call's target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role_id: Option<u8>,
+    /// OCSF `role`: the caption of `role_id`, or the source's own word for `role_id` 99 (Other).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
 }
+
+/// `role_id` 99 (Other, "defined by the event source") with `role` "Copy Source": the bucket and
+/// object a copy reads, as SAL's `REST.COPY.OBJECT_GET` / `REST.COPY.PART_GET` records list them.
+pub const ROLE_COPY_SOURCE: (u8, &str) = (99, "Copy Source");
 
 /// A resource's owner: the S3 canonical user ID (SAL) or the owning account (CloudTrail).
 #[derive(Clone, Debug, Serialize)]
@@ -321,7 +336,7 @@ impl<'a> ResourceType<'a> {
         match self {
             ResourceType::Bucket => 0,
             ResourceType::Object => 1,
-            ResourceType::Other(s) if s.ends_with("::Bucket") => 0,
+            ResourceType::Other(s) if s.ends_with("::Bucket") || s.ends_with("::DirectoryBucket") => 0,
             ResourceType::Other(s) if s.ends_with("::Object") => 1,
             ResourceType::AccessPoint | ResourceType::Other(_) => 2,
         }
@@ -414,6 +429,10 @@ pub struct SalOnly<'a> {
     /// Fields past the 27th, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub extra_fields: Vec<&'a str>,
+    /// Fields whose value was masked by whoever shared the log (`remote_ip`, `request_id`,
+    /// `requester`, `bucket_owner`, `host_id`): kept as written, never taken for real values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub masked_fields: Vec<&'static str>,
     /// The SAL Operation text, on a merged event (whose `metadata.event_code` is CloudTrail's).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_code: Option<&'a str>,

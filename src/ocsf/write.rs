@@ -196,7 +196,13 @@ fn actor(out: &mut Vec<u8>, a: &Actor<'_>) {
 fn endpoint(out: &mut Vec<u8>, e: &Endpoint<'_>) {
     let mut first = true;
     out.push(b'{');
-    for (name, v) in [(&b"\"ip\":"[..], e.ip), (b"\"hostname\":", e.hostname), (b"\"svc_name\":", e.svc_name), (b"\"uid\":", e.uid)] {
+    for (name, v) in [
+        (&b"\"ip\":"[..], e.ip),
+        (b"\"hostname\":", e.hostname),
+        (b"\"name\":", e.name),
+        (b"\"svc_name\":", e.svc_name),
+        (b"\"uid\":", e.uid),
+    ] {
         if let Some(v) = v {
             field(out, &mut first, name);
             string(out, v);
@@ -253,6 +259,11 @@ fn resource(out: &mut Vec<u8>, r: &Resource<'_>) {
         }
         out.push(b'}');
     }
+    if let Some(id) = r.role_id {
+        out.extend_from_slice(b",\"role_id\":");
+        int(out, id);
+    }
+    opt(out, b",\"role\":", r.role);
     out.push(b'}');
 }
 
@@ -268,6 +279,19 @@ fn arn(out: &mut Vec<u8>, a: &Arn<'_>) {
                 out.push(b'/');
                 escaped(out, k);
             }
+            out.push(b'"');
+        }
+        Arn::S3Express { partition, region, account, bucket, key } => {
+            out.extend_from_slice(b"\"arn:");
+            escaped(out, partition);
+            out.extend_from_slice(b":s3express:");
+            escaped(out, region);
+            out.push(b':');
+            escaped(out, account);
+            out.extend_from_slice(b":bucket/");
+            escaped(out, bucket);
+            out.push(b'/');
+            escaped(out, key);
             out.push(b'"');
         }
     }
@@ -321,6 +345,10 @@ fn unmapped(out: &mut Vec<u8>, u: &Unmapped<'_>) {
         if !sal.extra_fields.is_empty() {
             field(out, &mut first, b"\"extra_fields\":");
             strings(out, &sal.extra_fields);
+        }
+        if !sal.masked_fields.is_empty() {
+            field(out, &mut first, b"\"masked_fields\":");
+            strings(out, &sal.masked_fields);
         }
         for (name, v) in [(&b"\"event_code\":"[..], sal.event_code), (b"\"log_name\":", sal.log_name)] {
             if let Some(v) = v {

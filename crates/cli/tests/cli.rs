@@ -616,3 +616,51 @@ fn usage_errors_exit_64() {
         assert_eq!(run.stdout, "", "{args:?}");
     }
 }
+
+/// The three ways a text reaches the reader: a plain file, a gzip file, standard input.
+fn every_way(test: &str, bytes: &[u8]) -> Vec<(&'static str, Run)> {
+    let dir = scratch(test);
+    let (plain, gz) = (dir.join("input.log"), dir.join("input.log.gz"));
+    fs::write(&plain, bytes).expect("write input");
+    fs::write(&gz, gzip(bytes)).expect("write gzip input");
+    vec![
+        ("file", run(&["normalize", path_str(&plain)])),
+        ("gzip", run(&["normalize", path_str(&gz)])),
+        ("stdin", run_with_stdin(&["normalize", "-"], Some(bytes.to_vec()))),
+    ]
+}
+
+/// A file led by one damaged NDJSON record (a rotated or half-written file) loses nothing else:
+/// the damaged line is one error record, every other line is read.
+#[test]
+fn a_file_led_by_a_damaged_line_loses_nothing_else() {
+    let mut bytes = b"{\"eventVersion\":\"1.08\",\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROA\n".to_vec();
+    bytes.extend_from_slice(&read_fixture(KDGM));
+    bytes.extend_from_slice(&read_fixture(OTRF));
+    for (way, run) in every_way("damaged_first_line", &bytes) {
+        assert_eq!(run.code, 0, "{way}: {}", run.stderr);
+        assert_eq!(run.summary(), summary(30 + 11, 1, 92), "{way}");
+        let error: Value = serde_json::from_str(run.stderr.lines().next().expect("an error record")).expect("JSON error record");
+        assert_eq!((error["kind"].as_str(), error["line"].as_u64()), (Some("json_syntax"), Some(1)), "{way}: {error}");
+        assert!(error["input"].as_str().is_some_and(|i| i.ends_with("\"principalId\":\"AROA")), "{way}: {error}");
+    }
+}
+
+/// A genuinely broken document (AWS's published examples that are not JSON) is one error record
+/// carrying the whole text, not one error per line, whichever way it arrives.
+#[test]
+fn a_broken_document_is_one_error_record() {
+    for name in [
+        "awsdocs__s3express_createsession_example_as_published.json",
+        "awsdocs__s3express_lifecycle_deleteobjects_example_as_published.json",
+    ] {
+        let bytes = read_fixture(&format!("tests/fixtures/broken/{name}"));
+        assert!(non_blank_lines(&bytes) > 40, "{name}");
+        for (way, run) in every_way("broken_document", &bytes) {
+            assert_eq!(run.summary(), summary(0, 1, 0), "{name} {way}");
+            let error: Value = serde_json::from_str(run.stderr.lines().next().expect("an error record")).expect("JSON error record");
+            assert_eq!(error["kind"], "json_syntax", "{name} {way}");
+            assert_eq!(error["input"].as_str().map(str::as_bytes), Some(&bytes[..]), "{name} {way}: the whole text");
+        }
+    }
+}

@@ -172,6 +172,28 @@ struct ErrorNote<'a> {
 
 /// The original record with the notes appended.
 fn annotated(original: Original<'_>, outputs: &Outputs) -> Vec<u8> {
+    // Notes a record already carries (it went through a filter before) are stale: they are
+    // replaced, never repeated, since an object with a key twice is not one Fluent Bit can keep.
+    const NOTES: [&str; 3] = ["s3norm_error", "s3norm_skipped", "s3norm_result"];
+    let stale = |map: &Map<String, Value>| NOTES.iter().any(|k| map.contains_key(*k));
+    let without_notes = |map: &Map<String, Value>| -> Value {
+        Value::Object(map.iter().filter(|(k, _)| !NOTES.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect())
+    };
+    let cleaned: Value;
+    let original = match original {
+        Original::Object(text) if text.contains("\"s3norm_") => match s3norm::json::parse(text, Some(NESTING_KEPT)) {
+            Ok(Value::Object(map)) if stale(&map) => {
+                cleaned = without_notes(&map);
+                Original::Value(&cleaned)
+            }
+            _ => original,
+        },
+        Original::Value(Value::Object(map)) if stale(map) => {
+            cleaned = without_notes(map);
+            Original::Value(&cleaned)
+        }
+        other => other,
+    };
     let mut out = Vec::with_capacity(256 + outputs.events.len());
     // Serializing JSON values and strings into a Vec cannot fail.
     let mut sep = match original {
@@ -343,6 +365,13 @@ mod tests {
         assert_eq!(v, serde_json::json!({"s3norm_error": {"kind": "invalid_request", "message": "record: null pointer with length 9"}}));
         let v: Value = serde_json::from_slice(&not_copied(100551)).unwrap();
         assert!(v["s3norm_error"]["message"].as_str().unwrap().contains("wasm_heap_size"), "{v}");
+
+        // A record that went through the filter before: its notes are replaced, not repeated
+        // (found by fuzzing: the answer had `s3norm_result` twice).
+        let answer = filter_record(br#"{"s3norm_result":"old","log":"junk","s3norm_error":{"kind":"x"}}"#);
+        let text = String::from_utf8(answer).unwrap();
+        assert_eq!((text.matches("\"s3norm_error\"").count(), text.matches("s3norm_result").count()), (1, 0), "{text}");
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["s3norm_error"]["kind"], "sal_syntax");
 
         let v = filter(b"{\"log\":\"\"}");
         assert_eq!(v["s3norm_error"]["kind"], "invalid_request");

@@ -39,6 +39,7 @@
 //! (V8, Wasmtime) never call them.
 
 mod arena;
+pub mod bounds;
 mod fluent_bit;
 
 pub use fluent_bit::{filter_record, not_copied, refused, NESTING_KEPT};
@@ -135,16 +136,10 @@ mod exports {
         if len == 0 {
             return Ok(Input::Borrowed(&[]));
         }
-        if ptr == 0 {
-            return Err(Refusal::Null(len));
-        }
-        let end = ptr as u64 + len as u64;
-        let size = memory_bytes();
-        if end > size {
-            return Err(Refusal::Other(format!("{what}: range {ptr}..{end} is outside linear memory ({size} bytes)")));
-        }
+        bounds::check_range(ptr, len, memory_bytes(), what)
+            .map_err(|message| if ptr == 0 { Refusal::Null(len) } else { Refusal::Other(message) })?;
         let inside_live =
-            LIVE.with(|blocks| blocks.range(..=ptr).next_back().map(|(&start, b)| start as u64 + b.cap as u64 >= end).unwrap_or(false));
+            LIVE.with(|blocks| blocks.range(..=ptr).next_back().is_some_and(|(&start, b)| bounds::inside_block(start, b.cap, ptr, len)));
         // SAFETY: the range lies within linear memory (checked above); every address of linear
         // memory is readable, and nothing writes to it while this borrow is in use when it sits
         // inside a live block (which the allocator will not hand out again until it is freed).
