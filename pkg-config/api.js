@@ -2,8 +2,8 @@
 // browser entries: scripts/build-wasm.sh turns this one file into api.cjs and api.mjs by appending
 // the matching export line, so the two flavours cannot drift apart.
 //
-// glue:  the wasm-bindgen exports (transform, normalizeText, salFields, correlateJson, operationsJson, version,
-//        abiVersion).
+// glue:  the wasm-bindgen exports (transform, normalizeText, salFields, correlateJson, CoverageBuilder,
+//        operationsJson, version, abiVersion).
 // ready: throws when the module is not instantiated yet (browsers before `await init()`).
 
 function createApi(glue, ready) {
@@ -93,6 +93,48 @@ function createApi(glue, ready) {
     return JSON.parse(glue.correlateJson(typeof text === 'string' ? text : 'null'));
   }
 
+  /**
+   * The coverage report of inputs fed in pieces as they are read (files too large to hand over
+   * whole): each piece is normalized once, its response returned, its events indexed. `report()`
+   * is what `correlate(inputs).coverage` (and `s3norm coverage --json`) gives for the whole inputs.
+   */
+  function coverageBuilder() {
+    ready();
+    const builder = new glue.CoverageBuilder();
+    const name = (n) => (typeof n === 'string' ? n : undefined);
+    return {
+      /** Start an input (a file); ends the one before. */
+      beginInput(logName) {
+        builder.beginInput(name(logName));
+      },
+      /**
+       * Normalize a piece of the current input; the response as JSON text. `first_line` (1-based)
+       * says the piece is whole lines of a line input starting at that line; without it the piece
+       * is a whole text, read as `normalize` reads text.
+       */
+      normalizeJson(text, options) {
+        const o = options ?? {};
+        const first = Number.isInteger(o.first_line) && o.first_line > 0 ? Math.min(o.first_line, 0xffffffff) : 0;
+        return builder.normalize(String(text), name(o.log_name), first);
+      },
+      /** `normalizeJson`, parsed. */
+      normalize(text, options) {
+        return JSON.parse(this.normalizeJson(text, options));
+      },
+      endInput() {
+        builder.endInput();
+      },
+      /** The coverage report of everything fed so far. */
+      report() {
+        return JSON.parse(builder.report());
+      },
+      /** Release the module memory it holds. */
+      free() {
+        builder.free();
+      },
+    };
+  }
+
   let operationsText;
   /** The operation table (SAL operation and CloudTrail eventName side by side), a fresh copy. */
   function operations() {
@@ -126,5 +168,5 @@ function createApi(glue, ready) {
     return glue.abiVersion();
   }
 
-  return { transform, normalize, salFields, correlate, operations, version, abiVersion };
+  return { transform, normalize, salFields, correlate, coverageBuilder, operations, version, abiVersion };
 }

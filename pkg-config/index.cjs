@@ -17,6 +17,7 @@ module.exports = {
   normalize: api.normalize,
   salFields: api.salFields,
   correlate: api.correlate,
+  coverageBuilder: api.coverageBuilder,
   operations: api.operations,
   version: api.version,
   abiVersion: api.abiVersion,

@@ -51,6 +51,32 @@ export interface SalField {
  */
 export function correlate(inputs: CorrelateInput[], options?: CorrelateOptions): CorrelateResult;
 
+/**
+ * The coverage report of inputs fed in pieces as they are read (files too large to hand over
+ * whole, as a browser reads them): each piece is normalized once, its response returned and its
+ * events indexed (a few dozen bytes per request, never an event). `report()` equals
+ * `correlate(inputs).coverage` for the whole inputs.
+ */
+export function coverageBuilder(): CoverageBuilder;
+
+export interface CoverageBuilder {
+  /** Start an input (a file); ends the one before. */
+  beginInput(logName?: string | null): void;
+  /**
+   * Normalize a piece of the current input and index its events; the response as JSON text.
+   * `first_line` (1-based): the piece is whole lines of a line input starting at that line;
+   * without it the piece is a whole text, read as `normalize` reads text.
+   */
+  normalizeJson(text: string, options?: { log_name?: string | null; first_line?: number }): string;
+  /** `normalizeJson`, parsed. */
+  normalize(text: string, options?: { log_name?: string | null; first_line?: number }): NormalizeResult;
+  endInput(): void;
+  /** The coverage report of everything fed so far. */
+  report(): Coverage;
+  /** Release the module memory it holds. */
+  free(): void;
+}
+
 /** The operation table: each S3 operation's SAL spelling, CloudTrail eventName and activity. */
 export function operations(): Operation[];
 

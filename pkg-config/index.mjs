@@ -2,5 +2,5 @@
 // export is a no-op `init` so code written for browsers (`await init()`) runs unchanged.
 import api from './index.cjs';
 
-export const { transform, normalize, salFields, correlate, operations, version, abiVersion, init, initSync } = api;
+export const { transform, normalize, salFields, correlate, coverageBuilder, operations, version, abiVersion, init, initSync } = api;
 export default init;

@@ -42,4 +42,4 @@ function ready() {
   }
 }
 
-export const { transform, normalize, salFields, correlate, operations, version, abiVersion } = createApi(glue, ready);
+export const { transform, normalize, salFields, correlate, coverageBuilder, operations, version, abiVersion } = createApi(glue, ready);

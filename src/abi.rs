@@ -84,6 +84,15 @@ pub fn transform_text(text: &str, options: Options) -> String {
     response.finish(stats).unwrap_or_else(|| response_too_large(text))
 }
 
+/// The response to whatever `read` sends to the sink it is given, with the counts it returns
+/// (also returned): for bindings that read in their own way (pieces of a large file, say) and
+/// answer in the ABI's shape. A response over [`MAX_RESPONSE_BYTES`] becomes one `too_large` error.
+pub fn response_of(read: impl FnOnce(&mut dyn Sink) -> Stats) -> (String, Stats) {
+    let mut response = Response::default();
+    let stats = read(&mut response);
+    (response.finish(stats).unwrap_or_else(|| response_too_large("")), stats)
+}
+
 /// The response for a request refused before it reached the normalizer (the raw module's bad
 /// pointers, for example): the same shape, one error.
 pub fn error_response(record: ErrorRecord) -> String {

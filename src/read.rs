@@ -206,6 +206,21 @@ impl Normalizer {
         out.stats
     }
 
+    /// Read `bytes` as lines whatever they start with (no guess of a document): a piece of a line
+    /// input cut at line ends, say, as a caller that splits a large input gets it. Lines are
+    /// numbered from `first_line`; a byte-order mark is dropped only when that is 1.
+    pub fn read_lines(&self, bytes: &[u8], first_line: u64, sink: &mut dyn Sink) -> Stats {
+        let mut out = Counter::new(sink);
+        let bytes = if first_line == 1 { bytes.strip_prefix(BOM).unwrap_or(bytes) } else { bytes };
+        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+            if out.stopped() {
+                break;
+            }
+            self.line_bytes(line, Location::line(first_line + i as u64), &mut out);
+        }
+        out.stats
+    }
+
     /// Read an already parsed JSON value: a CloudTrail record, any container of records, or a
     /// shipper's event ([`crate::shipper`]).
     pub fn read_value(&self, value: &Value, sink: &mut dyn Sink) -> Stats {

@@ -99,3 +99,36 @@ test('the correlate result type-checks against index.d.ts', () => {
   const r = spawnSync(process.execPath, [tsc, '--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', join(dir, 'correlate.mts')], { encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, `the types do not describe correlate's result:\n${(r.stdout + r.stderr).split('\n').slice(0, 30).join('\n')}`);
 });
+
+test('coverageBuilder: pieces fed as they are read give the report correlate gives, and each response is normalize()', () => {
+  const paths = filesUnder(FIXTURES).filter((p) => !p.endsWith('.gz'));
+  const inputs = paths.map((p) => ({ text: readText(join(ROOT, p)), log_name: p }));
+  const builder = s3.coverageBuilder();
+  try {
+    for (const { text, log_name } of inputs) {
+      builder.beginInput(log_name);
+      const lines = text.split('\n');
+      // A line file in pieces of 7 lines (as a browser reads one), a document whole.
+      const first = text.trimStart()[0];
+      if (first === '{' || first === '[') {
+        assert.deepEqual(builder.normalize(text, { log_name }), s3.normalize(text, { log_name }));
+      } else {
+        for (let at = 0; at < lines.length; at += 7) {
+          const piece = lines.slice(at, at + 7).join('\n');
+          const r = builder.normalize(piece, { log_name, first_line: at + 1 });
+          assert.equal(r.stats.inputs, r.stats.events + r.stats.errors + r.stats.skipped);
+          for (const e of r.errors) assert.ok(e.line > at && e.line <= at + 7, `line numbers count from first_line: ${JSON.stringify(e)}`);
+        }
+      }
+      builder.endInput();
+    }
+    const report = builder.report();
+    const whole = s3.correlate(inputs).coverage;
+    assert.deepEqual(report.operations, whole.operations);
+    assert.deepEqual(report.requests, whole.requests);
+    assert.deepEqual(report.buckets, whole.buckets);
+    assert.deepEqual(report.delivery_lag, whole.delivery_lag);
+  } finally {
+    builder.free();
+  }
+});

@@ -60,7 +60,7 @@ test('CommonJS: require and use, no init call', () => {
       ops: Array.isArray(s3.operations()), init: typeof s3.init,
       resolved: require.resolve('s3norm'), raw: require.resolve('s3norm/raw.wasm'),
     }));`);
-  assert.deepEqual(out.keys, ['abiVersion', 'correlate', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
+  assert.deepEqual(out.keys, ['abiVersion', 'correlate', 'coverageBuilder', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
   assert.match(out.version, /^\d+\.\d+\.\d+/);
   assert.equal(out.abi, 1);
   assert.equal(out.ops, true);
@@ -84,7 +84,7 @@ test('ESM: import and use, no init call (await init() is a harmless no-op)', () 
       events: before.events.length, ct: t.events.length, ops: operations().length >= 0,
       resolved: import.meta.resolve('s3norm'),
     }));`);
-  assert.deepEqual(out.names, ['abiVersion', 'correlate', 'default', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
+  assert.deepEqual(out.names, ['abiVersion', 'correlate', 'coverageBuilder', 'default', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
   assert.equal(out.abi, 1);
   assert.ok(out.resolved.endsWith('index.mjs'), out.resolved);
   assert.equal(out.events, 1);
@@ -124,7 +124,7 @@ test('exports map: browser/default conditions pick the web build', () => {
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.threw, true, 'web entry asks for init() before use');
-  assert.deepEqual(out.names, ['abiVersion', 'correlate', 'default', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
+  assert.deepEqual(out.names, ['abiVersion', 'correlate', 'coverageBuilder', 'default', 'init', 'initSync', 'normalize', 'operations', 'salFields', 'transform', 'version']);
 });
 
 test('web entry works after initSync with the .wasm bytes (bundler-free Node check)', () => {

@@ -500,8 +500,10 @@ impl Index {
         }
     }
 
-    /// Count what an input's reading returned (units, errors, skips).
-    pub(crate) fn end_input(&mut self, stats: Stats, error: Option<String>) {
+    /// Count what an input's reading returned (units, errors, skips; `error`: why it stopped
+    /// early). With [`Index::begin_input`] and [`Index::add`], for a caller that feeds an input
+    /// in pieces (a browser reading a large file) rather than through [`crate::correlate::index`].
+    pub fn end_input(&mut self, stats: Stats, error: Option<String>) {
         if let Some(info) = self.inputs.last_mut() {
             info.stats = stats;
             info.read_error = error;

@@ -83,3 +83,90 @@ pub fn version() -> String {
 pub fn abi_version() -> u32 {
     s3norm::abi::ABI_VERSION
 }
+
+/// The coverage report of inputs fed in pieces, as they are read: the viewer's "both logs" view
+/// of files too large to hand over whole. Each piece is normalized once; its events go into the
+/// ABI response the caller gets back and into the correlation index, which keeps a few dozen
+/// bytes per request (never an event). `report()` is `s3norm coverage --json` of what was fed.
+#[wasm_bindgen(js_name = CoverageBuilder)]
+pub struct CoverageBuilder {
+    index: s3norm::correlate::Index,
+    /// The counts of the input being fed (summed over its pieces).
+    stats: s3norm::Stats,
+    open: bool,
+}
+
+impl Default for CoverageBuilder {
+    fn default() -> Self {
+        CoverageBuilder { index: s3norm::correlate::Index::new(), stats: s3norm::Stats::default(), open: false }
+    }
+}
+
+#[wasm_bindgen(js_class = CoverageBuilder)]
+impl CoverageBuilder {
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> CoverageBuilder {
+        CoverageBuilder::default()
+    }
+
+    /// Start an input (a file) named `log_name`; ends the one before, if any.
+    #[wasm_bindgen(js_name = beginInput)]
+    pub fn begin_input(&mut self, log_name: Option<String>) {
+        self.end_input();
+        self.index.begin_input(log_name.as_deref());
+        self.open = true;
+    }
+
+    /// Normalize a piece of the current input and index its events: the ABI response for it.
+    /// `first_line` > 0: the piece is whole lines of a line input, numbered from `first_line`;
+    /// 0: the piece is a whole text, read as any text is (lines or one JSON document).
+    pub fn normalize(&mut self, text: &str, log_name: Option<String>, first_line: u32) -> String {
+        let mut options = s3norm::Options::default();
+        options.log_name = log_name;
+        let normalizer = s3norm::Normalizer::new(options);
+        let index = &mut self.index;
+        let (response, stats) = s3norm::abi::response_of(|response| {
+            let mut tee = Tee { index, response };
+            if first_line > 0 {
+                normalizer.read_lines(text.as_bytes(), u64::from(first_line), &mut tee)
+            } else {
+                normalizer.read_str(text, &mut tee)
+            }
+        });
+        self.stats.add(stats);
+        response
+    }
+
+    /// End the current input.
+    #[wasm_bindgen(js_name = endInput)]
+    pub fn end_input(&mut self) {
+        if std::mem::take(&mut self.open) {
+            self.index.end_input(std::mem::take(&mut self.stats), None);
+        }
+    }
+
+    /// The coverage report (JSON) of everything fed so far.
+    pub fn report(&mut self) -> String {
+        self.end_input();
+        serde_json::to_string(&self.index.coverage()).unwrap_or_else(|_| String::from("null"))
+    }
+}
+
+/// Every output to the response; events to the index as well.
+struct Tee<'a> {
+    index: &'a mut s3norm::correlate::Index,
+    response: &'a mut dyn s3norm::Sink,
+}
+
+impl s3norm::Sink for Tee<'_> {
+    fn event(&mut self, event: &s3norm::Event<'_>) {
+        self.index.add(event);
+        self.response.event(event);
+    }
+    fn error(&mut self, error: s3norm::ErrorRecord) {
+        self.response.error(error);
+    }
+    fn skip(&mut self, skip: s3norm::Skip) {
+        self.response.skip(skip);
+    }
+}
