@@ -65,7 +65,7 @@ pub use error::{ErrorKind, ErrorRecord, RecordError, MAX_ERROR_INPUT};
 pub use json::MAX_JSON_VALUES;
 pub use normalize::{Normalizer, Options};
 pub use ocsf::{write_error, write_event, Event};
-pub use read::ReadError;
+pub use read::{LineChunk, LineChunks, Opened, ReadError};
 pub use sink::{sink_fn, FnSink, Output, Sink, Skip, Stats};
 
 /// The crate version, as reported by `version()` in every binding.

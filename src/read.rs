@@ -340,43 +340,227 @@ impl Normalizer {
     }
 
     /// Stream lines through one reused buffer (see the module documentation for the bounds).
+    /// Stream lines through one reused buffer, a line at a time (so a pause in the input delays
+    /// no line already read): see the module documentation for the bounds.
     fn stream_lines(&self, reader: impl Read, skip: usize, out: &mut Counter<'_>) -> io::Result<()> {
         let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
         let available = reader.fill_buf()?.len();
         reader.consume(skip.min(available));
-        let max = self.options.max_line_bytes;
-        let cap = (max as u64).saturating_add(2);
+        let cap = (self.options.max_line_bytes as u64).saturating_add(2);
         let mut line = Vec::new();
         let mut line_no = 0u64;
         loop {
             line.clear();
-            let n = (&mut reader).take(cap).read_until(b'\n', &mut line)?;
-            if n == 0 || out.stopped() {
+            let read = next_line(&mut reader, cap, &mut line)?;
+            if read == Line::End || out.stopped() {
                 return Ok(());
             }
             line_no += 1;
-            let at = Location::line(line_no);
-            if line.last() == Some(&b'\n') {
-                line.pop();
-                self.line_bytes(&line, at, out);
-            } else if n as u64 == cap {
-                // Over the limit: pass over the rest of the line, keeping none of it.
-                let rest = skip_rest_of_line(&mut reader)?;
-                if !(rest.blank && line.iter().all(u8::is_ascii_whitespace)) {
-                    let mut length = line.len() as u64 + rest.bytes;
-                    if rest.last == Some(b'\r') || (rest.bytes == 0 && line.last() == Some(&b'\r')) {
-                        length -= 1;
-                    }
-                    // A `\r` just before the `\n` ends the line; it is not part of what is held.
-                    let held = if rest.bytes == 0 { line.strip_suffix(b"\r").unwrap_or(&line) } else { &line };
-                    out.error(self.locate(ErrorRecord::line_too_large(length, max, held), at));
-                }
-            } else {
-                // The last line, without a newline.
-                self.line_bytes(&line, at, out);
+            match read {
+                Line::Whole => self.line_bytes(line.strip_suffix(b"\n").unwrap_or(&line), Location::line(line_no), out),
+                Line::TooLong { length } => self.too_long(&line, length, Location::line(line_no), out),
+                Line::Blank | Line::End => {}
             }
         }
     }
+
+    /// A line over the limit, of which `held` was kept: one `too_large` record.
+    fn too_long(&self, held: &[u8], length: u64, at: Location, out: &mut Counter<'_>) {
+        out.error(self.locate(ErrorRecord::line_too_large(length, self.options.max_line_bytes, held), at))
+    }
+
+    /// Open a stream for reading in pieces: the start of the text decides (as [`Normalizer::read`]
+    /// decides) whether it is lines, which come as [`LineChunks`] of about `chunk_bytes` each, or
+    /// anything else, which is to be read whole with [`Normalizer::read`]. For callers that read
+    /// the pieces of a large line input on several threads: each chunk read with
+    /// [`Normalizer::read_chunk`], and the outputs put back in chunk order, give exactly what
+    /// `read` gives.
+    pub fn open<R: Read>(&self, reader: R, chunk_bytes: usize) -> io::Result<Opened<R>> {
+        let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
+        let mut head = Vec::new();
+        read_through_first_line(&mut reader, self.options.max_line_bytes.saturating_add(2), &mut head)?;
+        let skip = if head.starts_with(BOM) { BOM.len() } else { 0 };
+        let document = shape(&head[skip..]) == TextShape::JsonDocument;
+        let mut rest = io::Cursor::new(head).chain(reader);
+        if document {
+            return Ok(Opened::Whole(rest));
+        }
+        rest.consume(skip); // the byte-order mark, held at the start of the cursor
+        Ok(Opened::Lines(self.chunks_of(rest, chunk_bytes)))
+    }
+
+    fn chunks_of<R: BufRead>(&self, reader: R, chunk_bytes: usize) -> LineChunks<R> {
+        LineChunks { reader, max_line: self.options.max_line_bytes, target: chunk_bytes.max(1), next_line: 1, pending: None, done: false }
+    }
+
+    /// Read one chunk of a line input (from [`Normalizer::open`]) into `sink`.
+    pub fn read_chunk(&self, chunk: &LineChunk, sink: &mut dyn Sink) -> Stats {
+        let mut out = Counter::new(sink);
+        self.chunk(chunk, &mut out);
+        out.stats
+    }
+
+    fn chunk(&self, chunk: &LineChunk, out: &mut Counter<'_>) {
+        match &chunk.body {
+            ChunkBody::Lines(bytes) => {
+                // Each line ends in `\n` but perhaps the input's last: the piece after the last `\n`
+                // is empty (blank, not a unit) or that last line.
+                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                    if out.stopped() {
+                        return;
+                    }
+                    self.line_bytes(line, Location::line(chunk.first_line + i as u64), out);
+                }
+            }
+            ChunkBody::TooLong { held, length } => self.too_long(held, *length, Location::line(chunk.first_line), out),
+        }
+    }
+}
+
+/// How [`Normalizer::open`] found a stream.
+pub enum Opened<R: Read> {
+    /// A line input, in chunks of whole lines.
+    Lines(LineChunks<io::Chain<io::Cursor<Vec<u8>>, BufReader<R>>>),
+    /// A JSON document (or a text taken for one at first): read it whole with [`Normalizer::read`].
+    Whole(io::Chain<io::Cursor<Vec<u8>>, BufReader<R>>),
+}
+
+/// A piece of a line input: whole lines, or one line too long to hold (see [`LineChunks`]).
+#[derive(Debug)]
+pub struct LineChunk {
+    first_line: u64,
+    body: ChunkBody,
+}
+
+impl LineChunk {
+    /// Bytes of input it holds.
+    pub fn len(&self) -> usize {
+        match &self.body {
+            ChunkBody::Lines(bytes) => bytes.len(),
+            ChunkBody::TooLong { held, .. } => held.len(),
+        }
+    }
+
+    /// Whether it holds no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Debug)]
+enum ChunkBody {
+    /// Whole lines, each ending in `\n` but perhaps the input's last.
+    Lines(Vec<u8>),
+    /// A line over `max_line_bytes`: its start (at most `max_line_bytes + 2` bytes; its `\r` left
+    /// out when the line ended there) and its length without its line end. Never blank.
+    TooLong { held: Vec<u8>, length: u64 },
+}
+
+/// A line input cut into chunks of whole lines, about `chunk_bytes` each; a line over the limit is
+/// a chunk of its own and is not held past the limit, so memory stays bounded by the chunk size.
+/// Line numbers run on across chunks. A read error ends the chunks (after those already read).
+pub struct LineChunks<R> {
+    reader: R,
+    max_line: usize,
+    target: usize,
+    next_line: u64,
+    /// A chunk found while cutting the one before (an over-long line), or a read error.
+    pending: Option<io::Result<LineChunk>>,
+    done: bool,
+}
+
+impl<R: BufRead> Iterator for LineChunks<R> {
+    type Item = io::Result<LineChunk>;
+
+    fn next(&mut self) -> Option<io::Result<LineChunk>> {
+        if let Some(pending) = self.pending.take() {
+            return Some(pending);
+        }
+        if self.done {
+            return None;
+        }
+        let first_line = self.next_line;
+        let cap = (self.max_line as u64).saturating_add(2);
+        let mut bytes = Vec::with_capacity(self.target.min(4 << 20).saturating_add(1024));
+        while bytes.len() < self.target {
+            let start = bytes.len();
+            let read = match next_line(&mut self.reader, cap, &mut bytes) {
+                Ok(read) => read,
+                Err(e) => {
+                    self.done = true;
+                    bytes.truncate(start);
+                    self.pending = Some(Err(e));
+                    break;
+                }
+            };
+            if read == Line::End {
+                self.done = true;
+                break;
+            }
+            self.next_line += 1;
+            if read == Line::Whole {
+                continue;
+            }
+            // An over-long line (kept apart) or a blank one (dropped) ends this chunk, so that line
+            // numbers within a chunk stay those of its lines.
+            let held = bytes.split_off(start);
+            if let Line::TooLong { length } = read {
+                let too_long = LineChunk { first_line: self.next_line - 1, body: ChunkBody::TooLong { held, length } };
+                if bytes.is_empty() {
+                    return Some(Ok(too_long));
+                }
+                self.pending = Some(Ok(too_long));
+            }
+            break;
+        }
+        if bytes.is_empty() {
+            // Nothing before a blank over-long line, an error or the end.
+            return self.pending.take().or_else(|| (!self.done).then(|| self.next()).flatten());
+        }
+        Some(Ok(LineChunk { first_line, body: ChunkBody::Lines(bytes) }))
+    }
+}
+
+/// What [`next_line`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Line {
+    /// A line that fits, appended with its `\n` (none for the input's last line without one).
+    Whole,
+    /// A line over the limit: its start was appended (at most `cap` bytes, without a `\r` that
+    /// ended the line), the rest passed over; `length` is its length without its line end.
+    TooLong { length: u64 },
+    /// An over-long line of nothing but whitespace: not a unit; nothing appended.
+    Blank,
+    /// The end of the input.
+    End,
+}
+
+/// Read the next line into `buf` (appended), holding at most `cap` bytes of it: one definition
+/// of a line and of an over-long one for every stream reader.
+fn next_line(reader: &mut impl BufRead, cap: u64, buf: &mut Vec<u8>) -> io::Result<Line> {
+    let start = buf.len();
+    let n = reader.take(cap).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(Line::End);
+    }
+    if buf.last() == Some(&b'\n') || (n as u64) < cap {
+        return Ok(Line::Whole);
+    }
+    let rest = skip_rest_of_line(reader)?;
+    let line = &buf[start..];
+    if rest.blank && line.iter().all(u8::is_ascii_whitespace) {
+        buf.truncate(start);
+        return Ok(Line::Blank);
+    }
+    let mut length = line.len() as u64 + rest.bytes;
+    if rest.last == Some(b'\r') || (rest.bytes == 0 && line.last() == Some(&b'\r')) {
+        length -= 1;
+    }
+    // A `\r` just before the `\n` ends the line; it is not part of what is held.
+    if rest.bytes == 0 && line.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(Line::TooLong { length })
 }
 
 /// How much of a text [`read_through_first_line`] holds: up to and including the first `\n` after
@@ -491,6 +675,48 @@ mod tests {
     }
 
     const GET_USER: &str = r#"{"eventSource":"iam.amazonaws.com","eventName":"GetUser","eventTime":"2020-01-01T00:00:00Z"}"#;
+
+    /// The outputs of `open` + `read_chunk` over every chunk, in order, as text.
+    fn chunked(n: &Normalizer, text: &[u8], chunk_bytes: usize) -> (Vec<String>, Stats) {
+        let mut outs = Vec::new();
+        let mut stats = Stats::default();
+        let mut sink = sink_fn(|out: Output<'_, '_>| {
+            outs.push(match out {
+                Output::Event(e) => format!("event {}", e.api.operation),
+                Output::Error(e) => format!("error {} line {:?} {:?}: {}", e.kind, e.line, e.index, e.input),
+                Output::Skip(s) => format!("skip {}", s.event_name),
+            })
+        });
+        match n.open(text, chunk_bytes).expect("memory") {
+            Opened::Lines(chunks) => {
+                for chunk in chunks {
+                    stats.add(n.read_chunk(&chunk.expect("memory"), &mut sink));
+                }
+            }
+            Opened::Whole(rest) => stats = n.read(rest, &mut sink).expect("memory"),
+        }
+        (outs, stats)
+    }
+
+    #[test]
+    fn chunks_of_any_size_give_what_read_gives() {
+        let sal = r#"79a5 mybucket [06/Feb/2014:00:00:38 +0000] 192.0.2.3 79a5 3E57427F3EXAMPLE REST.GET.VERSIONING - "GET /mybucket?versioning HTTP/1.1" 200 - 113 - 7 - "-" "S3Console/0.4" -"#;
+        let long = "x".repeat(40);
+        let texts = [
+            format!("{sal}\n{sal}\r\n\n{GET_USER}\n{long}\r\n   \t{}\n{sal}", " ".repeat(50)),
+            format!("\u{FEFF}{sal}\n{long}\n{long}\n\n{sal}\n"),
+            format!("junk\n{{broken\n{sal}"),
+            format!("{{\"Records\": [{GET_USER}]}}"),
+            String::new(),
+        ];
+        let n = Normalizer::new(Options::default().max_line_bytes(30));
+        for text in &texts {
+            let whole = both_ways(&n, text.as_bytes());
+            for size in [1, 7, 64, 1 << 20] {
+                assert_eq!(chunked(&n, text.as_bytes(), size), whole, "chunks of {size} of {text:?}");
+            }
+        }
+    }
 
     #[test]
     fn shapes_of_texts() {

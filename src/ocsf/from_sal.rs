@@ -34,7 +34,7 @@ pub(crate) fn event<'a>(r: &SalRecord<'a>, decoded_key: Option<&'a str>, ctx: &C
     e.actor.user = requester_user(r.get(field::REQUESTER));
     // The tokenizer let through only addresses and masked addresses; a masked one is no address.
     let remote_ip = r.get(field::REMOTE_IP);
-    let masked_ip = remote_ip.filter(|ip| !aws::is_ip(ip));
+    let masked_ip = remote_ip.filter(|ip| crate::sal::is_masked_ip(ip));
     e.src_endpoint = match remote_ip {
         Some(ip) if masked_ip.is_some() => Endpoint { name: Some(ip), ..Endpoint::default() },
         Some(ip) => Endpoint { ip: Some(ip), ..Endpoint::default() },

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const USAGE: &str = "\
-Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
+Usage: s3norm normalize [--raw] [--strict] [--errors PATH] [--threads N] [--quiet] [FILE|DIR|-]...
        s3norm serve --listen ADDR [--raw]   (see s3norm serve --help)
        s3norm correlate [--merge-memory MIB] [--strict] [--errors PATH] [--quiet] [FILE|DIR|-]...
        s3norm coverage [--json] [--errors PATH] [FILE|DIR|-]...
@@ -20,6 +20,8 @@ Options:
       --raw          put the original line or record text into raw_data
       --strict       exit with status 2 if any input unit was refused
       --errors PATH  write error records (NDJSON) to PATH instead of standard error
+      --threads N    read a large file on N threads (default: one per processor;
+                     1: one thread); the output is the same whatever N
   -q, --quiet        do not print the summary line on standard error
   -h, --help         print this help and exit
   -V, --version      print the version and exit
@@ -52,6 +54,8 @@ pub struct Args {
     pub errors: Option<PathBuf>,
     /// Inputs in command-line order; `-` is standard input. Empty: standard input.
     pub paths: Vec<OsString>,
+    /// Threads a large file is read on; `None`: as many as the machine has.
+    pub threads: Option<usize>,
 }
 
 /// Parse the arguments after the program name. `Err` carries a message for a usage error.
@@ -86,6 +90,13 @@ where
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             Long("raw") => out.raw = true,
+            Long("threads") => {
+                let value = parser.value().map_err(|e| e.to_string())?;
+                match value.to_str().and_then(|v| v.parse::<usize>().ok()) {
+                    Some(n) if (1..=256).contains(&n) => out.threads = Some(n),
+                    _ => return Err(format!("--threads takes a number from 1 to 256, not '{}'", value.to_string_lossy())),
+                }
+            }
             Long("strict") => out.strict = true,
             Short('q') | Long("quiet") => out.quiet = true,
             Long("errors") => {

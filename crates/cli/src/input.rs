@@ -8,9 +8,10 @@ use std::io::{self, Cursor, Read};
 use std::path::PathBuf;
 
 use indicatif::ProgressBar;
-use s3norm::{ErrorRecord, Event, Normalizer, ReadError, Sink, Skip, Stats};
+use s3norm::{ErrorRecord, Event, Normalizer, Opened, ReadError, Sink, Skip, Stats};
 
 use crate::output::Output;
+use crate::parallel;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
@@ -187,8 +188,18 @@ fn open(input: &Input, bar: Option<&ProgressBar>) -> io::Result<Box<dyn Read>> {
 /// Read one input and feed its units to `out`. An `Err` is a read failure (I/O, corrupt gzip); the
 /// units read before it have been emitted and are counted in it. Stops early when `out` has
 /// stopped (an output failed).
-pub fn normalize(input: &Input, normalizer: &Normalizer, out: &mut Output, bar: Option<&ProgressBar>) -> Result<Stats, ReadError> {
+pub fn normalize(
+    input: &Input,
+    normalizer: &Normalizer,
+    out: &mut Output,
+    bar: Option<&ProgressBar>,
+    threads: usize,
+) -> Result<Stats, ReadError> {
     if input.path.is_some() {
+        // A large file is spread over the threads when it is a line input (most logs are).
+        if threads > 1 && input.size.is_some_and(|size| size >= PARALLEL_MIN_BYTES) {
+            return read_parallel(input, normalizer, out, bar, threads);
+        }
         return read(input, normalizer, out, bar, |raw| raw);
     }
     // Standard input may pause (a pipe from a live source): whenever the reader is about to wait
@@ -206,6 +217,35 @@ pub fn read_into(input: &Input, normalizer: &Normalizer, out: &mut dyn Sink, bar
     read(input, normalizer, out, bar, |raw| raw)
 }
 
+/// Files at least this large (on disk; compressed ones too) are read on several threads.
+const PARALLEL_MIN_BYTES: u64 = 4 * parallel::CHUNK_BYTES as u64;
+
+/// [`read`] on `threads` threads: a line input in chunks (see `parallel`); anything else as
+/// `read` reads it.
+fn read_parallel(
+    input: &Input,
+    normalizer: &Normalizer,
+    out: &mut Output,
+    bar: Option<&ProgressBar>,
+    threads: usize,
+) -> Result<Stats, ReadError> {
+    let failed = |error| ReadError { stats: Stats::default(), error };
+    let raw = decompressed(open(input, bar).map_err(failed)?).map_err(failed)?;
+    match normalizer.open(raw, parallel::CHUNK_BYTES).map_err(failed)? {
+        Opened::Lines(chunks) => parallel::normalize(chunks, normalizer, out, threads),
+        Opened::Whole(rest) => normalizer.read(rest, out),
+    }
+}
+
+/// `raw` decompressed when it is gzip (detected by content; concatenated members included).
+fn decompressed<'a>(mut raw: Box<dyn Read + 'a>) -> std::io::Result<Box<dyn Read + 'a>> {
+    let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
+    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut magic)?;
+    let gzip = magic == GZIP_MAGIC;
+    let raw = Cursor::new(magic).chain(raw);
+    Ok(if gzip { Box::new(flate2::read::MultiGzDecoder::new(raw)) } else { Box::new(raw) })
+}
+
 /// Open `input`, wrap its bytes with `wrap`, and read them (gzip detected by content).
 fn read<'a>(
     input: &Input,
@@ -215,17 +255,8 @@ fn read<'a>(
     wrap: impl FnOnce(Box<dyn Read>) -> Box<dyn Read + 'a>,
 ) -> Result<Stats, ReadError> {
     let failed = |error| ReadError { stats: Stats::default(), error };
-    let mut raw = wrap(open(input, bar).map_err(failed)?);
-    let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
-    (&mut raw).take(GZIP_MAGIC.len() as u64).read_to_end(&mut magic).map_err(failed)?;
-    let gzip = magic == GZIP_MAGIC;
-    let raw = Cursor::new(magic).chain(raw);
-    if gzip {
-        // A log delivery can concatenate gzip members: decode them all.
-        normalizer.read(flate2::read::MultiGzDecoder::new(raw), out)
-    } else {
-        normalizer.read(raw, out)
-    }
+    let raw = decompressed(wrap(open(input, bar).map_err(failed)?)).map_err(failed)?;
+    normalizer.read(raw, out)
 }
 
 /// The run's output as a sink, shared with [`FlushBeforeRead`].

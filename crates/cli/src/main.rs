@@ -12,6 +12,7 @@ mod args;
 mod correlate;
 mod input;
 mod output;
+mod parallel;
 mod serve;
 
 use std::fs::{self, File};
@@ -101,6 +102,7 @@ fn run(args: Args) -> u8 {
         unreadable = true;
     }
 
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut stats = Stats::default();
     let mut done_bytes = 0u64;
     for input in &collected.inputs {
@@ -111,7 +113,7 @@ fn run(args: Args) -> u8 {
             let mut options = Options::default().raw_data(args.raw);
             options.log_name.clone_from(&input.log_name);
             let normalizer = Normalizer::new(options);
-            match input::normalize(input, &normalizer, &mut out, bar.as_ref()) {
+            match input::normalize(input, &normalizer, &mut out, bar.as_ref(), threads) {
                 Ok(read) => stats.add(read),
                 Err(e) => {
                     stats.add(e.stats);

@@ -112,6 +112,20 @@ impl Output {
         self.failure.take()
     }
 
+    /// Events already written as NDJSON (by the parallel reader's workers), in order.
+    pub fn write_ndjson(&mut self, ndjson: &[u8]) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.events.extend_from_slice(ndjson);
+        if self.events.len() >= WRITE_BUFFER {
+            if let Err(e) = self.stdout.write_all(&self.events) {
+                self.failure = Some(Failure::Stdout(e));
+            }
+            self.events.clear();
+        }
+    }
+
     /// Write out the buffered events.
     fn flush_events(&mut self) -> io::Result<()> {
         self.stdout.write_all(&self.events)?;

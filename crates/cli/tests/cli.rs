@@ -664,3 +664,50 @@ fn a_broken_document_is_one_error_record() {
         }
     }
 }
+
+/// A large file read on several threads gives byte for byte what one thread gives: events,
+/// error records (their line numbers too) and counts, plain and gzip, with over-long, blank,
+/// CRLF and refused lines spread over many chunks.
+#[test]
+fn threads_give_the_same_output_as_one_thread() {
+    let sal: Vec<String> = sal_fixtures()
+        .iter()
+        .flat_map(|f| {
+            String::from_utf8_lossy(&read_fixture(f)).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect::<Vec<_>>()
+        })
+        .collect();
+    let ndjson: Vec<String> =
+        String::from_utf8_lossy(&read_fixture(OTRF)).lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect();
+    let (mut text, mut lines, mut blank) = (String::new(), 0usize, 0usize);
+    while text.len() < 20 << 20 {
+        match (lines % 4001, lines % 97) {
+            (2029, _) => text.push_str(&"z".repeat(2 << 20)), // over the 1 MiB line limit
+            (3041, _) => {
+                text.push_str(&" ".repeat(3 << 20)); // an over-long blank line: not a unit
+                blank += 1;
+            }
+            (_, 13) => text.push_str("not an access log line"),
+            (_, 53) => text.push_str(&ndjson[lines % ndjson.len()]),
+            _ => text.push_str(&sal[lines % sal.len()]),
+        }
+        text.push_str(if lines % 5 == 0 { "\r\n" } else { "\n" });
+        lines += 1;
+    }
+    let dir = scratch("threads");
+    let plain = dir.join("big.log");
+    fs::write(&plain, &text).expect("write");
+    let gz = dir.join("big.log.gz");
+    fs::write(&gz, gzip(text.as_bytes())).expect("write");
+    for path in [&plain, &gz] {
+        let path = path_str(path);
+        let one = run(&["normalize", "--threads", "1", path]);
+        let four = run(&["normalize", "--threads", "4", path]);
+        assert_eq!((one.code, four.code), (0, 0), "{}", one.stderr);
+        // Every non-blank line came out once (counted here, not by the code under test).
+        let counts: Vec<usize> = one.summary().split(|c: char| !c.is_ascii_digit()).filter_map(|n| n.parse().ok()).collect();
+        assert_eq!(counts.iter().sum::<usize>(), lines - blank, "{}", one.summary());
+        assert!(one.stdout == four.stdout, "events differ between 1 and 4 threads ({path})");
+        assert_eq!(four.stderr, one.stderr, "error records or counts differ ({path})");
+        assert!(one.stderr.contains("\"kind\":\"too_large\""), "the over-long lines are there");
+    }
+}

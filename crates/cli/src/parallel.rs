@@ -1,0 +1,137 @@
+//! A large line input read on several threads, with exactly the output of one.
+//!
+//! The library cuts the input into chunks of whole lines (`Normalizer::open`, about
+//! [`CHUNK_BYTES`] each); the main thread reads chunks and hands them to `threads` workers, each
+//! of which normalizes a chunk into its own buffers (events as NDJSON, error records, counts); the
+//! main thread writes the results in chunk order. So the output is byte for byte what one thread
+//! writes, and memory stays bounded: at most two chunks per worker are in flight or waiting for
+//! their turn to be written, whatever the input's size.
+
+use std::collections::BTreeMap;
+use std::sync::mpsc::{channel, sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
+
+use s3norm::{ErrorRecord, Event, LineChunk, Normalizer, ReadError, Sink, Skip, Stats};
+
+use crate::output::Output;
+
+/// Input bytes per chunk: large enough that handing one to a thread costs nothing next to reading
+/// it, small enough that a few per thread use little memory.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// What a worker made of one chunk.
+#[derive(Default)]
+struct Rendered {
+    events: Vec<u8>,
+    errors: Vec<ErrorRecord>,
+    stats: Stats,
+}
+
+impl Sink for Rendered {
+    fn event(&mut self, event: &Event<'_>) {
+        s3norm::write_event(&mut self.events, event);
+        self.events.push(b'\n');
+    }
+    fn error(&mut self, error: ErrorRecord) {
+        self.errors.push(error);
+    }
+    fn skip(&mut self, _: Skip) {}
+}
+
+/// Normalize `chunks` (from `Normalizer::open`) on `threads` workers, writing to `out` in order.
+pub fn normalize(
+    chunks: impl Iterator<Item = std::io::Result<LineChunk>>,
+    normalizer: &Normalizer,
+    out: &mut Output,
+    threads: usize,
+) -> Result<Stats, ReadError> {
+    let limit = threads * 2;
+    let (work_tx, work_rx) = sync_channel::<(u64, LineChunk)>(limit);
+    let work_rx = Arc::new(Mutex::new(work_rx));
+    let (done_tx, done_rx) = channel::<(u64, Rendered)>();
+    let mut stats = Stats::default();
+    let mut read_error = None;
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+            scope.spawn(move || loop {
+                // The lock is held only to take a chunk, never while normalizing one.
+                let job = work_rx.lock().map(|rx| rx.recv());
+                let Ok(Ok((seq, chunk))) = job else { return };
+                let mut rendered = Rendered::default();
+                rendered.stats = normalizer.read_chunk(&chunk, &mut rendered);
+                if done_tx.send((seq, rendered)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let mut writer = InOrder { done_rx, waiting: BTreeMap::new(), next: 0, in_flight: 0 };
+        for (seq, chunk) in (0u64..).zip(chunks) {
+            let chunk = match chunk {
+                Ok(chunk) => chunk,
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            };
+            while writer.in_flight >= limit {
+                writer.wait_one(out, &mut stats);
+            }
+            if work_tx.send((seq, chunk)).is_err() {
+                break;
+            }
+            writer.in_flight += 1;
+            writer.write_ready(out, &mut stats);
+            if out.stopped() {
+                break;
+            }
+        }
+        drop(work_tx);
+        while writer.in_flight > 0 {
+            writer.wait_one(out, &mut stats);
+        }
+    });
+    match read_error {
+        None => Ok(stats),
+        Some(error) => Err(ReadError { stats, error }),
+    }
+}
+
+/// Results put back in chunk order.
+struct InOrder {
+    done_rx: Receiver<(u64, Rendered)>,
+    waiting: BTreeMap<u64, Rendered>,
+    next: u64,
+    in_flight: usize,
+}
+
+impl InOrder {
+    /// Wait for one result, then write whatever is ready.
+    fn wait_one(&mut self, out: &mut Output, stats: &mut Stats) {
+        match self.done_rx.recv() {
+            Ok((seq, rendered)) => {
+                self.waiting.insert(seq, rendered);
+            }
+            // Every worker has gone (none can, short of a panic): nothing more will come.
+            Err(_) => self.in_flight = 0,
+        }
+        self.write_ready(out, stats);
+    }
+
+    /// Take what has arrived, and write every result whose turn it is.
+    fn write_ready(&mut self, out: &mut Output, stats: &mut Stats) {
+        while let Ok((seq, rendered)) = self.done_rx.try_recv() {
+            self.waiting.insert(seq, rendered);
+        }
+        while let Some(rendered) = self.waiting.remove(&self.next) {
+            self.next += 1;
+            self.in_flight -= 1;
+            stats.add(rendered.stats);
+            out.write_ndjson(&rendered.events);
+            for error in rendered.errors {
+                out.error(error);
+            }
+        }
+    }
+}
