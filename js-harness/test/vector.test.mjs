@@ -141,7 +141,8 @@ test('every fixture as Vector\'s aws_s3 source sends it: each input out once, lo
   for (const f of fixtures()) {
     let text = readText(f.path);
     // CloudTrail writes each file as one line; the bundled JSON files are pretty-printed.
-    if (f.rel.endsWith('.json')) text = JSON.stringify(JSON.parse(text)) + '\n';
+    // (The broken AWS examples of tests/fixtures/broken/ are not JSON: they go as they are.)
+    if (f.rel.endsWith('.json') && parses(text)) text = JSON.stringify(JSON.parse(text)) + '\n';
     if (f.rel.endsWith('.tsv')) continue; // a peer's expected output, not a log
     const key = `AWSLogs/123456789012/${relative(FIXTURES, f.path)}`;
     sent.push(...awsS3Events(text, { bucket: 'example-logs', key }));
@@ -153,7 +154,8 @@ test('every fixture as Vector\'s aws_s3 source sends it: each input out once, lo
   const errors = exec.routed.errors;
   // Byte for byte what transform gives, in order (one connection), with the exec fields removed.
   assert.deepEqual(events, total.events);
-  assert.deepEqual(errors.map(strip), total.errors);
+  // Line numbers differ by design: serve numbers its connection's lines, transform a message's.
+  assert.deepEqual(errors.map(strip), total.errors.map(strip));
   assert.ok(events.length >= 150 && errors.length >= 1, `${events.length} events, ${errors.length} errors`);
   // Each event's log_name is the object it came from, and it carries the other fields.
   const keys = new Set(sent.map((e) => e.object));
@@ -293,3 +295,13 @@ test('vector-local.yaml on the bundled fixtures (setup.sh), as Vector would run 
   const nameless = (e) => ({ ...e, metadata: { ...e.metadata, log_name: undefined }, unmapped: { ...e.unmapped, source_event: undefined } });
   assert.deepEqual(events.map(nameless).sort(byKey), cliEvents.map(nameless).sort(byKey));
 });
+
+/** Whether text is JSON. */
+function parses(text) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
