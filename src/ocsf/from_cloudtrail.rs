@@ -10,69 +10,142 @@ use crate::timefmt::parse_rfc3339;
 /// CloudTrail's account ID for unauthenticated callers.
 const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
 
+/// The top-level members of a record that the mapping reads, found in one pass over the record:
+/// keys compared as they come rather than some two dozen hash lookups, which is most of what the
+/// mapping costs in an interpreter (Fluent Bit's WAMR). Strings are non-empty ones, as `str_of`
+/// gives them; objects are objects.
+#[derive(Default)]
+struct Top<'a> {
+    event_name: Option<&'a str>,
+    event_time: Option<&'a str>,
+    timestamp: Option<&'a str>,
+    error_code: Option<&'a str>,
+    error_message: Option<&'a str>,
+    event_category: Option<&'a str>,
+    management_event: Option<&'a Value>,
+    read_only: Option<&'a Value>,
+    request_parameters: Option<&'a Value>,
+    response_elements: Option<&'a Value>,
+    event_id: Option<&'a str>,
+    request_id: Option<&'a str>,
+    event_source: Option<&'a str>,
+    aws_region: Option<&'a str>,
+    recipient_account_id: Option<&'a str>,
+    vpc_endpoint_id: Option<&'a str>,
+    vpc_endpoint_account_id: Option<&'a str>,
+    source_ip: Option<&'a str>,
+    user_agent: Option<&'a str>,
+    event_version: Option<&'a str>,
+    event_type: Option<&'a str>,
+    shared_event_id: Option<&'a str>,
+    tls_details: Option<&'a Map<String, Value>>,
+    user_identity: Option<&'a Map<String, Value>>,
+    additional_event_data: Option<&'a Map<String, Value>>,
+    resources: Option<&'a Value>,
+}
+
+impl<'a> Top<'a> {
+    fn of(record: &'a Map<String, Value>) -> Self {
+        let text = |v: &'a Value| v.as_str().filter(|s| !s.is_empty());
+        let mut r = Top::default();
+        for (key, v) in record {
+            match key.as_str() {
+                "eventName" => r.event_name = text(v),
+                "eventTime" => r.event_time = text(v),
+                "@timestamp" => r.timestamp = text(v),
+                "errorCode" => r.error_code = text(v),
+                "errorMessage" => r.error_message = text(v),
+                "eventCategory" => r.event_category = text(v),
+                "managementEvent" => r.management_event = Some(v),
+                "readOnly" => r.read_only = Some(v),
+                "requestParameters" => r.request_parameters = Some(v),
+                "responseElements" => r.response_elements = Some(v),
+                "eventID" => r.event_id = text(v),
+                "requestID" => r.request_id = text(v),
+                "eventSource" => r.event_source = text(v),
+                "awsRegion" => r.aws_region = text(v),
+                "recipientAccountId" => r.recipient_account_id = text(v),
+                "vpcEndpointId" => r.vpc_endpoint_id = text(v),
+                "vpcEndpointAccountId" => r.vpc_endpoint_account_id = text(v),
+                "sourceIPAddress" => r.source_ip = text(v),
+                "userAgent" => r.user_agent = text(v),
+                "eventVersion" => r.event_version = text(v),
+                "eventType" => r.event_type = text(v),
+                "sharedEventID" => r.shared_event_id = text(v),
+                "tlsDetails" => r.tls_details = v.as_object(),
+                "userIdentity" => r.user_identity = v.as_object(),
+                "additionalEventData" => r.additional_event_data = v.as_object(),
+                "resources" => r.resources = Some(v),
+                _ => {}
+            }
+        }
+        r
+    }
+}
+
 /// Map one S3 record. `Err` says which field the event cannot do without.
 // Not inlined: its large frame is gone before the event is written (a shallow stack for
 // interpreters such as Fluent Bit's WAMR, where every live frame counts).
 #[inline(never)]
 pub(crate) fn event<'a>(record: &'a Map<String, Value>, ctx: &Context<'a>) -> Result<Event<'a>, RecordError> {
-    let event_name = str_of(record, "eventName").ok_or(RecordError::NoEventName)?;
+    let r = Top::of(record);
+    let event_name = r.event_name.ok_or(RecordError::NoEventName)?;
     // Logstash's date filter moves eventTime into `@timestamp` (as in OTRF's datasets).
-    let event_time = str_of(record, "eventTime").or_else(|| str_of(record, "@timestamp")).ok_or(RecordError::NoEventTime)?;
+    let event_time = r.event_time.or(r.timestamp).ok_or(RecordError::NoEventTime)?;
     let time_ms = parse_rfc3339(event_time).ok_or_else(|| RecordError::BadEventTime(event_time.to_owned()))?;
     let resolved = resolve_event_name(event_name);
-    let error_code = str_of(record, "errorCode");
-    let category = str_of(record, "eventCategory");
-    let feature = match (category, bool_of(record.get("managementEvent"))) {
+    let category = r.event_category;
+    let feature = match (category, bool_of(r.management_event)) {
         (Some("Data"), _) | (None, Some(false)) => Some(FEATURE_DATA),
         (Some("Management"), _) | (None, Some(true)) => Some(FEATURE_MANAGEMENT),
         _ => None,
     };
 
     let origin = Origin { product_name: "AWS CloudTrail", feature, event_code: event_name, time_ms, original_time: event_time };
-    let mut e = Event::new(resolved, error_code.is_some(), origin, ctx);
-    let request_parameters = record.get("requestParameters").filter(|v| !v.is_null());
-    let response_elements = record.get("responseElements").filter(|v| !v.is_null());
-    e.metadata.uid = str_of(record, "eventID");
-    e.set_request_id(str_of(record, "requestID"), request_parameters);
-    e.set_error(error_code, str_of(record, "errorMessage"), response_elements);
-    if let Some(source) = str_of(record, "eventSource") {
+    let mut e = Event::new(resolved, r.error_code.is_some(), origin, ctx);
+    let request_parameters = r.request_parameters.filter(|v| !v.is_null());
+    let response_elements = r.response_elements.filter(|v| !v.is_null());
+    e.metadata.uid = r.event_id;
+    e.set_request_id(r.request_id, request_parameters);
+    e.set_error(r.error_code, r.error_message, response_elements);
+    if let Some(source) = r.event_source {
         e.api.service.name = source;
     }
-    e.cloud.region = str_of(record, "awsRegion");
-    e.cloud.account = str_of(record, "recipientAccountId").map(|uid| Account { uid });
+    e.cloud.region = r.aws_region;
+    e.cloud.account = r.recipient_account_id.map(|uid| Account { uid });
 
-    let vpc_endpoint = str_of(record, "vpcEndpointId");
-    e.src_endpoint = match str_of(record, "sourceIPAddress") {
+    let vpc_endpoint = r.vpc_endpoint_id;
+    e.src_endpoint = match r.source_ip {
         Some(ip) if aws::is_ip(ip) => Endpoint { ip: Some(ip), uid: vpc_endpoint, ..Endpoint::default() },
         Some(service) => Endpoint { svc_name: Some(service), uid: vpc_endpoint, ..Endpoint::default() },
         None => Endpoint { svc_name: Some(INTERNAL_SOURCE), uid: vpc_endpoint, ..Endpoint::default() },
     };
     let params = request_parameters.and_then(Value::as_object);
-    let tls = obj_of(record, "tlsDetails");
+    let tls = r.tls_details;
     let host = tls.and_then(|t| str_of(t, "clientProvidedHostHeader")).or_else(|| params.and_then(host_parameter));
     e.dst_endpoint = host.map(|h| Endpoint { hostname: Some(h), ..Endpoint::default() });
-    e.set_http_request(HttpRequest { user_agent: str_of(record, "userAgent"), ..HttpRequest::default() });
+    e.set_http_request(HttpRequest { user_agent: r.user_agent, ..HttpRequest::default() });
 
-    if let Some(identity) = obj_of(record, "userIdentity") {
+    if let Some(identity) = r.user_identity {
         set_actor(&mut e.actor, identity);
     } else {
         e.actor.user = User { kind: UserType::Unknown, name: Some("unknown"), ..User::default() };
     }
 
     let mut ct_only = CloudTrailOnly {
-        event_version: str_of(record, "eventVersion"),
-        event_type: str_of(record, "eventType"),
+        event_version: r.event_version,
+        event_type: r.event_type,
         event_category: category,
-        read_only: bool_of(record.get("readOnly")),
-        management_event: bool_of(record.get("managementEvent")),
-        shared_event_id: str_of(record, "sharedEventID"),
-        vpc_endpoint_account_id: str_of(record, "vpcEndpointAccountId"),
+        read_only: bool_of(r.read_only),
+        management_event: bool_of(r.management_event),
+        shared_event_id: r.shared_event_id,
+        vpc_endpoint_account_id: r.vpc_endpoint_account_id,
         arn_prefixes: Vec::new(),
     };
     let partition = aws::partition_of(e.cloud.region);
-    e.resources = resources(record, params, partition, &mut ct_only.arn_prefixes);
+    e.resources = resources(&r, params, partition, &mut ct_only.arn_prefixes);
 
-    let extra = obj_of(record, "additionalEventData");
+    let extra = r.additional_event_data;
     let extra_str = |key: &str| extra.and_then(|m| str_of(m, key));
     e.unmapped.s3 = S3Fields {
         bucket_owner: None,
@@ -144,7 +217,7 @@ fn set_actor<'a>(actor: &mut Actor<'a>, identity: &'a Map<String, Value>) {
 /// Resources from the record's `resources[]`, completed from `bucketName`/`key`, buckets first
 /// then objects then the rest, so both sources list the same request's resources alike.
 fn resources<'a>(
-    record: &'a Map<String, Value>,
+    record: &Top<'a>,
     params: Option<&'a Map<String, Value>>,
     partition: &'static str,
     arn_prefixes: &mut Vec<&'a str>,
@@ -154,7 +227,7 @@ fn resources<'a>(
     let version = params.and_then(|p| str_of(p, "versionId"));
     let mut out: Vec<Resource<'a>> = Vec::new();
     let mut express_objects = None;
-    for item in record.get("resources").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
+    for item in record.resources.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default() {
         let Some(item) = item.as_object() else { continue };
         if let Some(prefix) = str_of(item, "ARNPrefix") {
             arn_prefixes.push(prefix);
@@ -202,7 +275,7 @@ fn resources<'a>(
     }
     // Records that list no resources (older management events) still name bucket and key. Not
     // for directory buckets: their ARNs are not `arn:aws:s3:::` ones.
-    let directory_bucket = str_of(record, "eventSource") == Some("s3express.amazonaws.com");
+    let directory_bucket = record.event_source == Some("s3express.amazonaws.com");
     if let (Some(bucket), true, false) = (bucket, out.is_empty(), directory_bucket) {
         out.push(Resource {
             kind: ResourceType::Bucket,
