@@ -11,7 +11,7 @@
 //   normalize batched   normalize(text): the text passed without JS-side JSON escaping, result parsed
 //   transform per line  one transform(JSON.stringify(line)) call per line
 //   raw per line        the raw module via plain WebAssembly, one s3norm_transform per line
-//   native CLI          target/release/s3norm normalize FILE > /dev/null (when built)
+//   native CLI          target/release/s3norm normalize --threads 1 FILE > /dev/null (when built)
 import { readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -115,7 +115,7 @@ for (const [name, lines] of [['sal', salLines()], ['ct', cloudTrailLines()]]) {
     const dir = tempDir('bench');
     const file = join(dir, `${name}.log`);
     writeFileSync(file, c.text);
-    r = best(() => spawnSync(CLI, ['normalize', file], { stdio: ['ignore', 'ignore', 'ignore'] }).status);
+    r = best(() => spawnSync(CLI, ['normalize', '--threads', '1', file], { stdio: ['ignore', 'ignore', 'ignore'] }).status);
     report(name, 'native CLI (process)', c, r.t, '');
   }
 }
