@@ -11,6 +11,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const BATCH_BYTES = 1 << 18; // lines are normalized 256 KiB at a time (smaller: more calls; larger: more heap)
 const DOC_LIMIT = 256 << 20; // a JSON document larger than this is refused here, as the ABI would
+const HEAD_BYTES = (1 << 20) + 2; // the module guesses a text's shape from this much of it (max line + 2)
 const SENTINEL = '-\n'; // a first line that is not JSON keeps the module in line-by-line mode
 
 interface Entry {
@@ -84,25 +85,38 @@ const hasBom = (b: Uint8Array) => b.length >= 3 && b[0] === 0xef && b[1] === 0xb
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lossyDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** A line that starts like a member of a JSON or JavaScript object: a key, a colon, a value. */
+const MEMBER = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$-]*)[ \t]*:[ \t]*["'{[\-0-9tfn]/;
+
 /**
- * The module's own shape rule (docs/abi.md; Normalizer::shape): a text starting with `[` is a
- * document; with `{`, NDJSON when the first line is a whole JSON value, else a document; anything
- * else is lines. `undefined`: the first line is not complete yet.
+ * The module's own guess of a text's shape (src/read.rs, `shape`), from its first HEAD_BYTES: a
+ * first non-blank `[`, `]` or `}` is a document; a `{` is NDJSON when its line is a whole JSON
+ * value, else a document; a line that starts like an object member (`"key": …`, `key: …`) is a
+ * document; anything else is lines. A document is read whole, and the module itself reads it
+ * again as lines when it does not parse and one of its lines is a record. `undefined`: the first
+ * line is not complete yet.
  */
-function shapeOf(b: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
+function shapeOf(all: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
+  const b = all.subarray(0, HEAD_BYTES);
+  const whole = eof || all.length >= HEAD_BYTES; // all the module looks at is here
   let i = hasBom(b) ? 3 : 0;
   while (i < b.length && isWs(b[i])) i++;
-  if (i === b.length) return eof ? 'lines' : undefined;
-  if (b[i] === 0x5b) return 'doc';
-  if (b[i] !== 0x7b) return 'lines';
+  if (i === b.length) return whole ? 'lines' : undefined;
+  const c = b[i];
+  if (c === 0x5b || c === 0x5d || c === 0x7d) return 'doc';
   const nl = b.indexOf(0x0a, i);
-  if (nl < 0) return eof ? 'doc' : undefined;
-  try {
-    JSON.parse(strictDecoder.decode(b.subarray(i, nl)));
-    return 'lines';
-  } catch {
-    return 'doc';
+  if (nl < 0 && !whole) return undefined;
+  const line = b.subarray(i, nl < 0 ? b.length : nl);
+  if (c === 0x7b) {
+    if (nl < 0) return 'doc';
+    try {
+      JSON.parse(strictDecoder.decode(line));
+      return 'lines';
+    } catch {
+      return 'doc';
+    }
   }
+  return MEMBER.test(lossyDecoder.decode(line)) ? 'doc' : 'lines';
 }
 
 // ---- normalizing ------------------------------------------------------------------------------
