@@ -43,9 +43,8 @@ function reasonsCell(r: CoverageRow): HTMLElement {
         h(
           'span',
           { class: 'reason', 'data-reason': code, 'data-count': n, title: code },
-          `${REASONS[code as CoverageReason] ?? code} `,
           h('span', { class: 'count' }, fmtInt(n)),
-          ' ',
+          ` ${REASONS[code as CoverageReason] ?? code} `,
           h('small', { class: 'code' }, code),
         ),
       ),
