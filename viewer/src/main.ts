@@ -1,11 +1,10 @@
 // The viewer page: wires the worker, the column store, the query engine and the panels.
 import './styles.css';
-import { computeCoverage, rowsOfRequest, type OpInfo } from './data/coverage';
 import { decodeHash, encodeHash } from './data/hash';
 import { QueryEngine, SOURCE_LABELS, emptyFilter, type FacetField, type FilterState, type QueryResult, type SortColumn } from './data/query';
 import { Store } from './data/store';
 import type { FromWorker, LoadItem, Progress, ToWorker } from './protocol';
-import { coverageTable, sameRequestView } from './ui/both';
+import { coveragePanel, sameRequestView, type CoverageView } from './ui/both';
 import { cellText, fmtBytes, fmtInt, fmtTime, h, replace } from './ui/dom';
 import { ErrorsPanel } from './ui/errors';
 import { FacetPanel } from './ui/facets';
@@ -45,7 +44,8 @@ const engine = new QueryEngine(store);
 let state: FilterState = decodeHash(location.hash);
 let result: QueryResult | null = null;
 let loading = false;
-let ops: OpInfo[] = [];
+/** The package's coverage report of the loaded files, from the parse worker. */
+let coverage: CoverageView | null = null;
 let tab: 'events' | 'errors' | 'coverage' = 'events';
 
 // ---- layout -----------------------------------------------------------------------------------
@@ -191,7 +191,11 @@ function showTab(t: typeof tab) {
   coverageBox.hidden = t !== 'coverage';
   for (const [k, b] of Object.entries(tabButtons)) b.classList.toggle('active', k === t);
   if (t === 'errors') errorsPanel.update();
-  if (t === 'coverage') renderCoverage();
+  if (t === 'coverage') {
+    // During a load, ask for the report of the files read so far (sent when the current one ends).
+    if (loading) send({ t: 'coverage' });
+    renderCoverage();
+  }
 }
 showTab('events');
 
@@ -250,7 +254,6 @@ function runQuery(keepScroll: boolean) {
     b.classList.toggle('sorted', b.dataset.sort === state.sort);
     b.classList.toggle('desc', b.dataset.sort === state.sort && state.desc);
   }
-  if (tab === 'coverage') renderCoverage();
   // The whole update (query and every panel's DOM), for the status line and the benchmark.
   const total = performance.now() - started;
   queryMs.dataset.total = String(total);
@@ -310,7 +313,7 @@ function closeInspector() {
 }
 
 async function openSameRequest(rid: string) {
-  const { sal, cloudtrail } = rowsOfRequest(store, rid);
+  const { sal, cloudtrail } = store.rowsOfRequest(rid);
   const [s, c] = await Promise.all([Promise.all(sal.slice(0, 4).map(fetchRecord)), Promise.all(cloudtrail.slice(0, 4).map(fetchRecord))]);
   replace(sameRequestPane, sameRequestView({ requestId: rid, sal: s, cloudtrail: c }, () => (sameRequestPane.hidden = true)));
   inspector.hide();
@@ -326,16 +329,24 @@ window.addEventListener('keydown', (e) => {
 });
 
 function renderCoverage() {
-  if (!store.n) {
-    replace(coverageBox, h('p', { class: 'note' }, 'Load server access logs and CloudTrail files to see which requests each one saw.'));
+  if (!coverage) {
+    replace(
+      coverageBox,
+      h('p', { class: 'note' }, loading ? 'The coverage report comes when the first load ends.' : 'Load server access logs and CloudTrail files to see which requests each one saw, and why the other one did not.'),
+    );
     return;
   }
+  coverage.loading = loading;
   replace(
     coverageBox,
-    coverageTable(computeCoverage(store, ops), (op) => {
-      setState({ ...state, inc: { ...state.inc, op: [op] } });
-      showTab('events');
-    }),
+    coveragePanel(
+      coverage,
+      (op) => {
+        setState({ ...state, inc: { ...state.inc, op: [op] } });
+        showTab('events');
+      },
+      () => send({ t: 'coverage' }),
+    ),
   );
 }
 
@@ -355,6 +366,7 @@ function startLoad(items: LoadItem[]) {
   loading = true;
   root.dataset.state = 'loading';
   cancelBtn.hidden = false;
+  if (tab === 'coverage') renderCoverage();
   send({ t: 'load', items });
 }
 
@@ -396,7 +408,6 @@ const onWorkerMessage = (ev: MessageEvent<FromWorker>) => {
 function handle(m: FromWorker) {
   switch (m.t) {
     case 'ready':
-      ops = m.ops;
       about.textContent = `s3norm ${m.version} · ABI ${m.abi}`;
       parseReady = true;
       if (columnsReady) becomeReady();
@@ -428,9 +439,16 @@ function handle(m: FromWorker) {
     case 'progress':
       showProgress(m.p, false);
       break;
+    case 'coverage':
+      // A report of part of a load that arrives after the whole one is stale.
+      if (m.partial && !loading) break;
+      coverage = { report: m.report, partial: m.partial, loading };
+      if (tab === 'coverage') renderCoverage();
+      break;
     case 'done':
       showProgress(m.p, true, m.cancelled);
       loading = false;
+      if (tab === 'coverage') renderCoverage();
       cancelBtn.hidden = true;
       clearTimeout(queryTimer);
       queryTimer = 0;

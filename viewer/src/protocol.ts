@@ -1,5 +1,6 @@
 // Messages between the page and the parse worker, and the compact column layout shared by both.
 // The page never holds one object per event: a row is an index into the columns below.
+import type { Coverage } from './engine/s3norm';
 
 /** Dictionary-encoded string columns (id 0 is always the empty string: "absent"). */
 export const DICT_FIELDS = ['op', 'err', 'actor', 'ip', 'bucket', 'key', 'ua'] as const;
@@ -77,12 +78,16 @@ export type ToWorker =
   | { t: 'load'; items: LoadItem[] }
   | { t: 'detail'; id: number; file: number; off: number; len: number; sub: number }
   | { t: 'export'; id: number; mask: Uint8Array }
+  /** Send the coverage report now (during a load: when the current file ends). */
+  | { t: 'coverage' }
   | { t: 'cancel' }
   /** The parse worker's end of the channel to the columns worker. */
   | { t: 'port'; port: MessagePort };
 
 export type FromWorker =
-  | { t: 'ready'; version: string; abi: number; ops: { operation: string; in_sal: boolean; cloudtrail: 'Data' | 'Management' | 'No' }[] }
+  | { t: 'ready'; version: string; abi: number }
+  /** The package's coverage report of every file read so far (`partial`: sent during a load). */
+  | { t: 'coverage'; report: Coverage; partial: boolean }
   | { t: 'files'; files: FileInfo[] }
   | { t: 'rows'; batch: RowBatch }
   | { t: 'errors'; rows: ErrorRow[] }

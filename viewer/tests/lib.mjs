@@ -66,6 +66,85 @@ export function expected(files) {
   return { events, errors, skipped };
 }
 
+/** A file's text as the page reads it (a .gz file through DecompressionStream). */
+export function textOf(f) {
+  const bytes = readFileSync(f);
+  return (f.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+}
+
+/** Files as the viewer's coverage builder gets them: the text, named as the file input names it. */
+export function inputsOf(files, name = (f) => basename(f)) {
+  return files.map((f) => ({ text: textOf(f), log_name: name(f) }));
+}
+
+/** The package's own coverage report of these inputs (`correlate(inputs).coverage`). */
+export function coverageOf(inputs) {
+  return s3norm().correlate(inputs).coverage;
+}
+
+const int = (s) => Number(String(s).replace(/,/g, ''));
+
+/**
+ * The coverage panel as it is shown: every number read back from the text on the page (the
+ * reason codes from their small print), in the report's own shape where it has one.
+ */
+export async function shownCoverage(page) {
+  const raw = await page.evaluate(() => {
+    const text = (el) => el?.textContent ?? '';
+    const row = (tr) => ({
+      operation: tr.dataset.operation,
+      label: text(tr.querySelector('th')),
+      cells: [...tr.querySelectorAll('td.num')].map(text),
+      reasons: ['sal', 'cloudtrail'].map((side) =>
+        [...tr.querySelectorAll(`.reasons[data-side=${side}] .reason`)].map((r) => ({ code: text(r.querySelector('.code')), count: text(r.querySelector('.count')), all: text(r), title: r.title })),
+      ),
+    });
+    return {
+      inputs: text(document.querySelector('[data-testid=coverage-inputs]')),
+      operations: [...document.querySelectorAll('[data-testid=coverage] tbody tr')].map(row),
+      requests: row(document.querySelector('[data-testid=coverage] tfoot tr')),
+      buckets: [...document.querySelectorAll('[data-testid=coverage-buckets] tbody tr')].map((tr) => [tr.dataset.bucket, ...[...tr.querySelectorAll('td')].map(text)]),
+      lag: [...document.querySelectorAll('[data-testid=coverage-lag] tbody tr')].map((tr) => [tr.dataset.log, ...[...tr.querySelectorAll('td')].map(text)]),
+    };
+  });
+  const wordings = [];
+  const asRow = (r) => {
+    const reasons = r.reasons.map((list) =>
+      Object.fromEntries(
+        list.map((x) => {
+          wordings.push(x);
+          return [x.code, int(x.count)];
+        }),
+      ),
+    );
+    return { operation: r.operation, both: int(r.cells[0]), sal_only: int(r.cells[1]), cloudtrail_only: int(r.cells[2]), sal_only_reasons: reasons[0], cloudtrail_only_reasons: reasons[1] };
+  };
+  const seconds = (t) => int(/^[\d,]+/.exec(t)?.[0] ?? 'NaN');
+  return {
+    inputs: raw.inputs,
+    operations: raw.operations.map(asRow),
+    requests: { ...asRow(raw.requests), label: raw.requests.label },
+    buckets: raw.buckets.map(([bucket, sr, ss, cr, cs]) => ({ bucket, sal: [sr, ss], cloudtrail: [cr, cs] })),
+    lag: Object.fromEntries(raw.lag.map(([log, records, ...p]) => [log, { records: int(records), p50: seconds(p[0]), p90: seconds(p[1]), p99: seconds(p[2]), max: seconds(p[3]) }])),
+    wordings,
+  };
+}
+
+/** What shownCoverage must read for a report: the same numbers, laid out as the panel shows them. */
+export function asShown(c) {
+  const n = (x) => x.toLocaleString('en-US');
+  const t = (s) => s.replace('.000Z', 'Z');
+  const span = (s) => (s ? [n(s.records), s.first === s.last ? t(s.first) : `${t(s.first)} – ${t(s.last)}`] : ['–', '']);
+  const i = c.inputs;
+  return {
+    inputs: `${n(i.units)} input units: ${n(i.events)} events (${n(i.server_access_log)} server access log, ${n(i.cloudtrail)} CloudTrail), ${n(i.errors)} errors, ${n(i.skipped)} skipped`,
+    operations: c.operations,
+    requests: { ...c.requests, label: 'requests' },
+    buckets: c.buckets.map((b) => ({ bucket: b.bucket, sal: span(b.server_access_log), cloudtrail: span(b.cloudtrail) })),
+    lag: c.delivery_lag,
+  };
+}
+
 /** The native CLI's summary (`N events, M errors, K skipped`) when it is built, else null. */
 export function cliSummary(files) {
   if (!existsSync(CLI)) return null;

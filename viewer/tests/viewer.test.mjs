@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FIXTURES, cliSummary, counts, expected, fixtureFiles, loadFiles, openViewer, s3norm, search, tempDir } from './lib.mjs';
+import { FIXTURES, asShown, cliSummary, counts, coverageOf, expected, fixtureFiles, inputsOf, loadFiles, openViewer, s3norm, search, shownCoverage, tempDir } from './lib.mjs';
 
 const files = fixtureFiles();
 
@@ -196,14 +196,53 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       await p2.close();
     });
 
-    await t.test('coverage table lists operations seen by each source', async () => {
+    // The files of the session as the package's correlate() gets them, for the coverage report.
+    const session = inputsOf(files);
+
+    await t.test("coverage: the panel shows the package's own report of the same files", async () => {
+      const report = coverageOf(session);
+      // The fixtures hold both logs, joined requests, and reasons on both sides.
+      assert.ok(report.requests.both > 0 && report.requests.sal_only > 0 && report.requests.cloudtrail_only > 0);
+      assert.ok(Object.keys(report.requests.sal_only_reasons).length >= 5 && Object.keys(report.requests.cloudtrail_only_reasons).length >= 3);
+      assert.ok(report.delivery_lag.server_access_log && report.delivery_lag.cloudtrail, 'fixtures named as AWS names log objects');
       await page.getByTestId('tab-coverage').click();
-      const table = page.getByTestId('coverage');
-      await table.waitFor();
-      const text = await table.textContent();
-      assert.match(text, /GetObject/);
-      await page.getByTestId('tab-events').click();
+      await page.getByTestId('coverage').waitFor();
+      const got = await shownCoverage(page);
+      const exp = asShown(report);
+      assert.equal(got.inputs, exp.inputs);
+      assert.deepEqual(got.requests, exp.requests);
+      assert.deepEqual(got.operations, exp.operations);
+      assert.deepEqual(got.buckets, exp.buckets);
+      assert.deepEqual(got.lag, exp.lag);
+      // Every reason is worded, with its code kept beside it.
+      assert.ok(got.wordings.length > 10);
+      for (const w of got.wordings) {
+        assert.equal(w.title, w.code);
+        assert.ok(w.all.length > w.code.length + w.count.length + 12, `worded: ${w.all}`);
+      }
+      // An operation's name filters the events to it (and to nothing else).
+      await page.getByTestId('clear-filters').click();
+      const op = 'GetObject';
+      await page.locator(`[data-testid=coverage] tbody tr[data-operation="${op}"] button`).click();
+      await shown(page, want.events.filter((e) => e.api.operation === op).length);
+      assert.ok(await page.getByTestId('tab-events').evaluate((b) => b.classList.contains('active')));
+      await page.getByTestId('clear-filters').click();
+      await shown(page, want.events.length);
     });
+
+    /** The panel equals the package's report of every file loaded so far. */
+    const coverageMatches = async () => {
+      const exp = asShown(coverageOf(session));
+      await page.getByTestId('tab-coverage').click();
+      await page.getByTestId('coverage').waitFor();
+      const got = await shownCoverage(page);
+      await page.getByTestId('tab-events').click();
+      assert.equal(got.inputs, exp.inputs);
+      assert.deepEqual(got.requests, exp.requests);
+      assert.deepEqual(got.operations, exp.operations);
+      assert.deepEqual(got.buckets, exp.buckets);
+      assert.deepEqual(got.lag, exp.lag);
+    };
 
     // Everything below adds rows: expected totals grow as they go.
     const total = { events: want.events.length, errors: want.errors.length, all: [...want.events] };
@@ -218,12 +257,15 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       });
       const add = expected(fixtureFiles('cloudtrail'));
       await loadFiles(page, more);
+      session.push(...inputsOf(more));
       total.events += add.events.length;
       total.errors += add.errors.length;
       total.all.push(...add.events);
       const c = await counts(page);
       assert.equal(c.events, total.events);
       assert.equal(c.errors, total.errors);
+      // The report adds the second load to the first (the same records again: counted once as requests).
+      await coverageMatches();
       for (const op of ['GetObject', 'PutObject', 'ListObjects']) {
         const n = total.all.filter((e) => e.api.operation === op).length;
         assert.equal(Number(await page.locator(`[data-testid=facet-operation][data-value="${op}"]`).getAttribute('data-count')), n, op);
@@ -248,6 +290,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       const before = Number(await page.evaluate(() => document.documentElement.dataset.loads));
       await page.getByTestId('folder-input').setInputFiles(dir);
       await page.waitForFunction((n) => Number(document.documentElement.dataset.loads) > n, before);
+      session.push(...inputsOf(fixtureFiles('s3-access-logs'), (f) => `s3-access-logs/${basename(f)}`));
       total.events += add.events.length;
       total.errors += add.errors.length;
       const c = await counts(page);
@@ -263,6 +306,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       await page.getByTestId('paste-text').fill(text);
       await page.getByTestId('paste-load').click();
       await page.waitForFunction((n) => Number(document.documentElement.dataset.loads) > n, before);
+      session.push({ text, log_name: 'pasted-1' });
       total.events += add.events.length;
       total.errors += add.errors.length;
       const c = await counts(page);
@@ -295,10 +339,75 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
         window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, cancelable: true }));
       }, text);
       await page.waitForFunction((l) => Number(document.documentElement.dataset.loads) > l, loads);
+      session.push({ text, log_name: 'dropped.log' });
       const c = await counts(page);
       assert.equal(c.events - before.events, add.events.length);
       assert.equal(c.errors - before.errors, add.errors.length);
       total.events = c.events;
+    });
+
+    await t.test('error records carry their line in the file across batches; rows are found after a skipped record', async () => {
+      // SAL lines of the fixtures that are one event each, given distinct request IDs; three
+      // lines that are not log lines and an IAM record (skipped) in a file of several 256 KiB batches.
+      const s3 = s3norm();
+      const tpl = [];
+      for (const f of fixtureFiles('s3-access-logs')) {
+        if (!f.endsWith('.log')) continue;
+        for (const line of readFileSync(f, 'utf8').split('\n')) {
+          const l = line.replace(/\r$/, '');
+          const r = s3.normalize(l);
+          const rid = r.events[0]?.api?.request?.uid;
+          if (r.events.length === 1 && rid && l.includes(` ${rid} `)) tpl.push({ line: l, rid });
+        }
+      }
+      const iam = JSON.stringify({ eventVersion: '1.08', eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', eventTime: '2024-01-01T00:00:00Z', awsRegion: 'us-east-1', requestID: 'IAMREQUEST000001' });
+      const out = [];
+      for (let i = 1; i <= 3000; i++) {
+        if (i === 700 || i === 1500 || i === 2999) out.push(`not a log line (${i})`);
+        else if (i === 1200) out.push(iam);
+        else {
+          const { line, rid } = tpl[i % tpl.length];
+          out.push(line.replace(` ${rid} `, ` ${`LB${i}X000000000000000`.slice(0, 16)} `));
+        }
+      }
+      const text = out.join('\n') + '\n';
+      assert.ok(text.length > 3 * (1 << 18), `${text.length} bytes: several batches`);
+      const file = join(tempDir('lines'), 'lines.log');
+      writeFileSync(file, text);
+      const add = s3.normalize(text, { log_name: 'lines.log' });
+      assert.deepEqual(add.errors.map((e) => e.line), [700, 1500, 2999]);
+      assert.equal(add.stats.skipped, 1);
+      const before = await counts(page);
+      await loadFiles(page, [file]);
+      session.push({ text, log_name: 'lines.log' });
+      const c = await counts(page);
+      assert.equal(c.events - before.events, add.events.length);
+      assert.equal(c.errors - before.errors, 3);
+      total.events = c.events;
+
+      // The last three error records, as the Errors tab shows them.
+      await page.getByTestId('tab-errors').click();
+      await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=error-row]')].some((r) => r.checkVisibility()));
+      await page.locator('[data-testid=error-row]:visible').first().click();
+      await page.keyboard.press('End');
+      for (const line of [2999, 1500, 700]) {
+        await page.waitForFunction((l) => document.querySelector('[data-testid=error-detail]')?.textContent.includes(`lines.log, line ${l}`), line);
+        assert.ok((await page.getByTestId('error-detail').textContent()).includes(`not a log line (${line})`));
+        await page.keyboard.press('ArrowUp');
+      }
+      await page.getByTestId('tab-events').click();
+
+      // The lines around the skipped record (its batch is located line by line) open as themselves.
+      for (const i of [1199, 1201]) {
+        const rid = `LB${i}X000000000000000`.slice(0, 16);
+        await search(page, rid);
+        await shown(page, 1);
+        await page.locator('[data-testid=row]:not([hidden])').first().click();
+        await page.waitForFunction((rid) => document.querySelector('[data-testid=raw-line]')?.textContent.includes(rid), rid);
+        assert.equal(await page.getByTestId('raw-line').textContent(), out[i - 1]);
+        await page.keyboard.press('Escape');
+      }
+      await search(page, '');
     });
 
     await t.test('stop cancels a load; what was read stays', async () => {
@@ -313,9 +422,13 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       await page.getByRole('button', { name: 'stop' }).click();
       await page.waitForFunction((l) => Number(document.documentElement.dataset.loads) > l, loads);
       const c = await counts(page);
-      assert.ok(c.events - before.events < n, `stopped before the end (${c.events - before.events} of ${n})`);
+      const read = c.events - before.events;
+      assert.ok(read < n, `stopped before the end (${read} of ${n})`);
       assert.match(await page.getByTestId('progress-text').textContent(), /stopped/);
       total.events = c.events;
+      // What was read of the file counts in the report (every line of it is an event).
+      session.push({ text: Array.from({ length: read }, (_, i) => lines[i % lines.length]).join('\n') + '\n', log_name: 'big.log' });
+      await coverageMatches();
     });
 
     await t.test('nothing beyond the page origin, and no request after the page loaded', async () => {

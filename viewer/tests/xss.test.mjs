@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { counts, expected, loadFiles, openViewer, OWN_FIXTURES, search } from './lib.mjs';
+import { asShown, counts, coverageOf, expected, inputsOf, loadFiles, openViewer, OWN_FIXTURES, search, shownCoverage } from './lib.mjs';
 
 const files = [join(OWN_FIXTURES, 'xss-cloudtrail.ndjson'), join(OWN_FIXTURES, 'xss.log')];
 const want = expected(files);
@@ -82,6 +82,12 @@ test('hostile log content renders inertly', { timeout: 240000 }, async () => {
     }
     await page.getByTestId('tab-coverage').click();
     await page.getByTestId('coverage').waitFor();
+    // Hostile operation and bucket names included: the numbers are the package's report.
+    const got = await shownCoverage(page);
+    const exp = asShown(coverageOf(inputsOf(files)));
+    assert.equal(got.inputs, exp.inputs);
+    assert.deepEqual(got.operations, exp.operations);
+    assert.deepEqual(got.requests, exp.requests);
     await page.getByTestId('tab-events').click();
 
     // A hostile request ID is kept escaped (no control characters, no line breaks) and searchable.

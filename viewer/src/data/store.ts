@@ -142,6 +142,14 @@ export class Store {
     return out;
   }
 
+  /** Rows (row ids) of one request ID, per source: the same-request view's two sides. */
+  rowsOfRequest(rid: string): { sal: number[]; cloudtrail: number[] } {
+    const sal: number[] = [];
+    const cloudtrail: number[] = [];
+    for (const i of this.rowsWithRid(rid)) (this.src[i] === 0 ? sal : cloudtrail).push(i);
+    return { sal, cloudtrail };
+  }
+
   fileName(row: number): string {
     return this.files[this.file[row]]?.name ?? '';
   }

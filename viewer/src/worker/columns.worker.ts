@@ -57,6 +57,7 @@ self.onmessage = (ev: MessageEvent<{ port: MessagePort }>) => {
     }
     if (it.k === 'end') {
       flush(true);
+      if (it.coverage) post({ t: 'coverage', report: it.coverage, partial: false });
       post({ t: 'done', p: it.p, cancelled: it.cancelled });
     } else flush(false);
     port.postMessage(1); // one item done: the parse worker keeps a few in flight, no more

@@ -3,7 +3,12 @@
 // whole lines, normalizes each batch with the s3norm package, and sends compact columns to the
 // page. It keeps the File objects (not their contents), so one row's raw line and full OCSF event
 // are recomputed on demand from the row's (file, byte offset, length, ordinal).
-import { engineVersion, initEngine, labelSalLine, normalizeText, operationTable, transformText } from '../engine/s3norm';
+//
+// A load feeds every piece through the session's coverage builder (engine/s3norm.ts,
+// CoverageSession) exactly once: that call is both the normalization the rows come from and the
+// indexing of the coverage report. Detail requests and export re-read with readers of their own,
+// so they never count in the report.
+import { CoverageSession, engineVersion, initEngine, labelSalLine, normalizeText, scratchReader, type PieceReader } from '../engine/s3norm';
 import type { ErrorRow, FileInfo, FromWorker, LoadItem, Progress, ToWorker } from '../protocol';
 import { consume, statsOf, type EventSink, type WorkItem } from './pipeline';
 
@@ -11,7 +16,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const BATCH_BYTES = 1 << 18; // lines are normalized 256 KiB at a time (smaller: more calls; larger: more heap)
 const DOC_LIMIT = 256 << 20; // a JSON document larger than this is refused here, as the ABI would
-const SENTINEL = '-\n'; // a first line that is not JSON keeps the module in line-by-line mode
+const HEAD_BYTES = (1 << 20) + 2; // the module guesses a text's shape from this much of it (max line + 2)
 
 interface Entry {
   id: number;
@@ -84,25 +89,38 @@ const hasBom = (b: Uint8Array) => b.length >= 3 && b[0] === 0xef && b[1] === 0xb
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const lossyDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
+/** A line that starts like a member of a JSON or JavaScript object: a key, a colon, a value. */
+const MEMBER = /^(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[A-Za-z_$][A-Za-z0-9_$-]*)[ \t]*:[ \t]*["'{[\-0-9tfn]/;
+
 /**
- * The module's own shape rule (docs/abi.md; Normalizer::shape): a text starting with `[` is a
- * document; with `{`, NDJSON when the first line is a whole JSON value, else a document; anything
- * else is lines. `undefined`: the first line is not complete yet.
+ * The module's own guess of a text's shape (src/read.rs, `shape`), from its first HEAD_BYTES: a
+ * first non-blank `[`, `]` or `}` is a document; a `{` is NDJSON when its line is a whole JSON
+ * value, else a document; a line that starts like an object member (`"key": …`, `key: …`) is a
+ * document; anything else is lines. A document is read whole, and the module itself reads it
+ * again as lines when it does not parse and one of its lines is a record. `undefined`: the first
+ * line is not complete yet.
  */
-function shapeOf(b: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
+function shapeOf(all: Uint8Array, eof: boolean): 'lines' | 'doc' | undefined {
+  const b = all.subarray(0, HEAD_BYTES);
+  const whole = eof || all.length >= HEAD_BYTES; // all the module looks at is here
   let i = hasBom(b) ? 3 : 0;
   while (i < b.length && isWs(b[i])) i++;
-  if (i === b.length) return eof ? 'lines' : undefined;
-  if (b[i] === 0x5b) return 'doc';
-  if (b[i] !== 0x7b) return 'lines';
+  if (i === b.length) return whole ? 'lines' : undefined;
+  const c = b[i];
+  if (c === 0x5b || c === 0x5d || c === 0x7d) return 'doc';
   const nl = b.indexOf(0x0a, i);
-  if (nl < 0) return eof ? 'doc' : undefined;
-  try {
-    JSON.parse(strictDecoder.decode(b.subarray(i, nl)));
-    return 'lines';
-  } catch {
-    return 'doc';
+  if (nl < 0 && !whole) return undefined;
+  const line = b.subarray(i, nl < 0 ? b.length : nl);
+  if (c === 0x7b) {
+    if (nl < 0) return 'doc';
+    try {
+      JSON.parse(strictDecoder.decode(line));
+      return 'lines';
+    } catch {
+      return 'doc';
+    }
   }
+  return MEMBER.test(lossyDecoder.decode(line)) ? 'doc' : 'lines';
 }
 
 // ---- normalizing ------------------------------------------------------------------------------
@@ -114,13 +132,6 @@ interface Sink {
   counts(events: number, errors: number, skipped: number): void;
 }
 
-/** Normalize one line as the CLI's streaming reader would (line semantics, whatever it starts with). */
-function normalizeLine(text: string, name: string, raw = false) {
-  const r = normalizeText(SENTINEL + text, name, raw);
-  r.errors = r.errors.filter((x) => x.line !== 1);
-  return r;
-}
-
 function ownError(sink: Sink, row: ErrorRow) {
   sink.counts(0, 1, 0);
   sink.item({ k: 'error', row });
@@ -128,12 +139,16 @@ function ownError(sink: Sink, row: ErrorRow) {
 
 /**
  * One batch of whole lines: `bytes` starts at byte `base` of the file and at line `firstLine`.
- * Fast path: the whole batch in one call, answered as JSON text (parsed by the columns worker);
- * every non-blank line must have given one event or one error record, read from the counts at
- * the response's end. When that does not hold (a skipped record, a line holding several records,
- * bytes that are not UTF-8), each line is normalized on its own.
+ * The whole batch goes to `read` in one call (a load's reader is the coverage builder: this is
+ * the one time these lines are normalized and indexed), answered as JSON text that the columns
+ * worker parses. Its events are matched to lines in order when every non-blank line gave one
+ * event or one error record (read from the counts at the response's end). When that does not
+ * hold (a skipped record of another service, a line holding several records), the counts stand
+ * and the rows are located by reading each line again on its own with a scratch reader, which
+ * counts in no report. Bytes that are not UTF-8 cannot be a JS string: then each line goes to
+ * `read` on its own, and the lines that are not UTF-8 become error records written here.
  */
-function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number, sink: Sink) {
+function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number, sink: Sink, read: PieceReader) {
   const startsA: number[] = [];
   const endsA: number[] = [];
   let s = 0;
@@ -170,16 +185,22 @@ function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number
     text = undefined;
   }
   if (text !== undefined) {
-    const response = transformText(SENTINEL + text, e.name);
+    const response = read.lines(text, e.name, firstLine);
     const st = statsOf(response);
-    // One error is the sentinel's.
-    if (st.skipped === 0 && st.events + st.errors - 1 === units) {
-      sink.counts(st.events, st.errors - 1, 0);
+    sink.counts(st.events, st.errors, st.skipped);
+    if (st.skipped === 0 && st.events + st.errors === units) {
       sink.item({ k: 'lines', text: response, file: e.id, name: e.name, base, firstLine, starts, ends, unit });
       return;
     }
+    // Counted (and indexed) above; only where each event came from is still to find.
+    for (let k = 0; k < starts.length; k++) {
+      if (!unit[k]) continue;
+      const line = strictDecoder.decode(bytes.subarray(starts[k], ends[k]));
+      sink.item({ k: 'line', text: scratchReader.lines(line, e.name, firstLine + k), file: e.id, name: e.name, off: base + starts[k], len: ends[k] - starts[k], line: firstLine + k });
+    }
+    return;
   }
-  // Line by line.
+  // Not UTF-8 somewhere: line by line.
   for (let k = 0; k < starts.length; k++) {
     if (!unit[k]) continue;
     const lineBytes = bytes.subarray(starts[k], ends[k]);
@@ -191,14 +212,14 @@ function linesBatch(e: Entry, bytes: Uint8Array, base: number, firstLine: number
       ownError(sink, { file: e.name, kind: 'invalid_utf8', message: 'line is not UTF-8', line: firstLine + k, input: lossyDecoder.decode(lineBytes) });
       continue;
     }
-    const response = transformText(SENTINEL + line, e.name);
+    const response = read.lines(line, e.name, firstLine + k);
     const st = statsOf(response);
-    sink.counts(st.events, st.errors - 1, st.skipped);
+    sink.counts(st.events, st.errors, st.skipped);
     sink.item({ k: 'line', text: response, file: e.id, name: e.name, off: base + starts[k], len: ends[k] - starts[k], line: firstLine + k });
   }
 }
 
-function docBatch(e: Entry, bytes: Uint8Array, sink: Sink) {
+function docBatch(e: Entry, bytes: Uint8Array, sink: Sink, read: PieceReader) {
   sink.units(1);
   let text: string;
   try {
@@ -211,14 +232,14 @@ function docBatch(e: Entry, bytes: Uint8Array, sink: Sink) {
     ownError(sink, { file: e.name, kind: 'too_large', message: `JSON document of ${bytes.length} bytes is over the limit`, input: text.slice(0, 65536), truncated: true });
     return;
   }
-  const response = transformText(text, e.name);
+  const response = read.doc(text, e.name);
   const st = statsOf(response);
   sink.counts(st.events, st.errors, st.skipped);
   sink.item({ k: 'doc', text: response, file: e.id, name: e.name, len: bytes.length });
 }
 
-/** Read one file through `sink`, batch by batch. */
-async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, between: () => Promise<void>) {
+/** Read one file through `sink`, batch by batch, each piece normalized by `read`. */
+async function processEntry(e: Entry, sink: Sink, read: PieceReader, onRead: (n: number) => void, between: () => Promise<void>) {
   const acc = new Bytes();
   let base = 0; // byte offset of acc[0] in the decompressed file
   let line = 1; // line number of acc[0]
@@ -231,7 +252,7 @@ async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, b
       b = b.subarray(3);
     }
     first = false;
-    linesBatch(e, b, base + skip, line, sink);
+    linesBatch(e, b, base + skip, line, sink, read);
     let nls = 0;
     for (let i = 0; i < b.length; i++) if (b[i] === 0x0a) nls++;
     line += nls;
@@ -256,7 +277,7 @@ async function processEntry(e: Entry, sink: Sink, onRead: (n: number) => void, b
     if (acc.len === 0) return;
   }
   if (e.shape === undefined) e.shape = shapeOf(acc.view(), true);
-  if (e.shape === 'doc') docBatch(e, acc.view(), sink);
+  if (e.shape === 'doc') docBatch(e, acc.view(), sink, read);
   else if (acc.len > 0) flushLines(acc.len);
 }
 
@@ -275,8 +296,29 @@ function toColumns(it: WorkItem) {
   columns!.postMessage(it, transfer as Transferable[]);
 }
 
+// The session's coverage report, built as files are read (created once the module is ready).
+let session: CoverageSession | undefined;
+let loading = false;
+/** The page asked for the report during a load: it is sent when the current file ends. */
+let reportWanted = false;
+
+function sendReport(partial: boolean) {
+  reportWanted = false;
+  if (session) post({ t: 'coverage', report: session.report(), partial });
+}
+
 async function load(items: LoadItem[]) {
   cancelled = false;
+  loading = true;
+  try {
+    await loadFiles(items);
+  } finally {
+    loading = false;
+  }
+}
+
+async function loadFiles(items: LoadItem[]) {
+  session ??= new CoverageSession();
   const added: Entry[] = [];
   for (const it of items) {
     const blob = it.file ?? new Blob([it.text ?? '']);
@@ -317,12 +359,20 @@ async function load(items: LoadItem[]) {
   for (const e of added) {
     if (cancelled) break;
     p.file = e.name;
-    await processEntry(e, sink, (n) => (p.bytesDone += n), between);
+    session.begin(e.name);
+    try {
+      await processEntry(e, sink, session, (n) => (p.bytesDone += n), between);
+    } finally {
+      session.end();
+    }
     progress(true);
+    if (reportWanted) sendReport(true);
   }
   p.elapsedMs = performance.now() - t0;
   progress(true);
-  toColumns({ k: 'end', p: { ...p }, cancelled });
+  reportWanted = false;
+  // The report goes with the end of the load, so the page has it when the load is done.
+  toColumns({ k: 'end', p: { ...p }, cancelled, coverage: session.report() });
 }
 
 // ---- one row, on demand -----------------------------------------------------------------------
@@ -348,7 +398,8 @@ async function detail(m: Extract<ToWorker, { t: 'detail' }>) {
     if (!e) throw new Error(`no file ${m.file}`);
     const bytes = await bytesOf(e, m.off, m.len);
     const text = lossyDecoder.decode(bytes);
-    const r = e.shape === 'doc' ? normalizeText(text, e.name, true) : normalizeLine(text, e.name, true);
+    // Plain normalize, never the session's builder: the report counts each record once.
+    const r = normalizeText(text, e.name, true);
     const ev = r.events[m.sub];
     if (!ev) throw new Error('the record no longer gives this event (was the file changed on disk?)');
     const raw = e.shape === 'doc' ? (ev.raw_data ?? '') : text;
@@ -387,7 +438,8 @@ async function exportRows(id: number, mask: Uint8Array) {
     error() {},
   };
   const sink: Sink = { item: (it) => consume(it, events), units() {}, counts() {} };
-  for (const e of entries) await processEntry(e, sink, () => {}, () => Promise.resolve());
+  // Read as the load read them (so the events come in the same order: row ids), counted in no report.
+  for (const e of entries) await processEntry(e, sink, scratchReader, () => {}, () => Promise.resolve());
   parts.push(new Blob(chunk));
   post({ t: 'export', id, blob: new Blob(parts, { type: 'application/x-ndjson' }), count });
 }
@@ -417,12 +469,17 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
     void detail(m);
     return;
   }
+  if (m.t === 'coverage') {
+    // During a load, when the current file ends (the builder reports between files only).
+    if (loading) reportWanted = true;
+    else sendReport(false);
+    return;
+  }
   // Loads and exports run one at a time, in order.
   busy = busy.then(() => (m.t === 'load' ? load(m.items) : exportRows(m.id, m.mask))).catch((err) => post({ t: 'fatal', message: String(err && err.stack ? err.stack : err) }));
 };
 
 initEngine().then(
-  () =>
-    post({ t: 'ready', ...engineVersion(), ops: operationTable().map((o) => ({ operation: o.operation, in_sal: o.sal !== null, cloudtrail: o.cloudtrail })) }),
+  () => post({ t: 'ready', ...engineVersion() }),
   (err) => post({ t: 'fatal', message: `could not start the s3norm module: ${err}` }),
 );

@@ -1,21 +1,23 @@
 // The second half of loading: a module response (JSON text) becomes events matched to the lines
 // they came from. Runs in the columns worker during a load (so the parse worker only reads and
 // calls the module, and the two halves run on two cores), and in the parse worker for an export.
-import type { ErrorRecord, OcsfApiActivity } from '../engine/s3norm';
+import type { Coverage, ErrorRecord, OcsfApiActivity } from '../engine/s3norm';
 import type { ErrorRow, Progress } from '../protocol';
 
 /** One unit of work from the parse worker, in file order. */
 export type WorkItem =
   /** An error record the parse worker wrote itself (unreadable file, bytes that are not UTF-8). */
   | { k: 'error'; row: ErrorRow }
-  /** A batch of lines (sent after a sentinel line): every unit line gave one event or one error. */
+  /** A batch of lines read from line `firstLine` on (the response's line numbers are the file's):
+   * every unit line gave one event or one error record. */
   | { k: 'lines'; text: string; file: number; name: string; base: number; firstLine: number; starts: Uint32Array; ends: Uint32Array; unit: Uint8Array }
-  /** One line (sent after a sentinel line): every event and error is that line's. */
+  /** One line (`line`, the file's line number): every event and error is that line's. */
   | { k: 'line'; text: string; file: number; name: string; off: number; len: number; line: number }
   /** One JSON document. */
   | { k: 'doc'; text: string; file: number; name: string; len: number }
-  /** The end of a load. */
-  | { k: 'end'; p: Progress; cancelled: boolean };
+  /** The end of a load, with the session's coverage report after it (passed on to the page
+   * before 'done', so a finished load always has its report). */
+  | { k: 'end'; p: Progress; cancelled: boolean; coverage?: Coverage };
 
 export interface EventSink {
   event(e: OcsfApiActivity, file: number, off: number, len: number, sub: number): void;
@@ -57,19 +59,17 @@ export function consume(it: WorkItem, sink: EventSink) {
     }
     case 'line': {
       const r = JSON.parse(it.text) as Response;
-      for (const x of r.errors) if (x.line !== 1) sink.error(errorRow(x, it.name, it.line));
+      for (const x of r.errors) sink.error(errorRow(x, it.name, x.line ?? it.line));
       r.events.forEach((ev, sub) => sink.event(ev, it.file, it.off, it.len, sub));
       return;
     }
     case 'lines': {
       const r = JSON.parse(it.text) as Response;
-      // Line numbers in the response count the sentinel: line L is batch line L - 2 (0-based).
+      // The response numbers lines as the file does: line L is batch line L - firstLine (0-based).
       const errLines = new Set<number>();
       for (const x of r.errors) {
-        if (x.line === 1) continue;
-        const k = (x.line ?? 2) - 2;
-        errLines.add(k);
-        sink.error(errorRow(x, it.name, it.firstLine + k));
+        errLines.add((x.line ?? it.firstLine) - it.firstLine);
+        sink.error(errorRow(x, it.name, x.line));
       }
       let j = 0;
       for (let k = 0; k < it.starts.length && j < r.events.length; k++) {
