@@ -145,9 +145,13 @@ impl CoverageBuilder {
         }
     }
 
-    /// The coverage report (JSON) of everything fed so far.
+    /// The coverage report (JSON) of everything fed so far, the current input's pieces included;
+    /// the current input stays open for more.
     pub fn report(&mut self) -> String {
-        self.end_input();
+        if self.open {
+            // Records the counts so far; ending the input later records them again, complete.
+            self.index.end_input(self.stats, None);
+        }
         serde_json::to_string(&self.index.coverage()).unwrap_or_else(|_| String::from("null"))
     }
 }
