@@ -187,19 +187,12 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// (year, month, day, hour, minute, second) of epoch seconds (Howard Hinnant's civil_from_days).
+/// (year, month, day, hour, minute, second) of epoch seconds, read off the crate's own RFC 3339
+/// writer (`YYYY-MM-DDTHH:MM:SS.mmmZ`) rather than a second calendar here.
 fn civil(t: i64) -> (i64, i64, i64, i64, i64, i64) {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+    let text = s3norm::ocsf::Rfc3339::from_millis(t * 1000);
+    let at = |range: std::ops::Range<usize>| text.as_str().get(range).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (at(0..4), at(5..7), at(8..10), at(11..13), at(14..16), at(17..19))
 }
 
 fn sal_time(t: i64) -> String {
