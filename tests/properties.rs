@@ -1097,15 +1097,31 @@ impl std::io::Read for Trickle<'_> {
     }
 }
 
-/// Whether a text reads as one JSON document, by the rule the README states: its first non-blank
-/// byte is `[`, or `{` on a first line that is not a whole JSON value.
+/// Whether a text may be read as one JSON document, by the rule `src/read.rs` documents (a
+/// superset, restated here): its first non-blank byte is `[`, `]` or `}`, or `{` on a first line
+/// that is not a whole JSON value, or its first line starts like an object member (`"key":`,
+/// `key:`). Such texts fall back to lines when a line is a unit of its own, so their count is
+/// checked by `check_text` only.
 fn reads_as_document(text: &str) -> bool {
     let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    let first = text.split('\n').next().unwrap_or_default();
     match text.as_bytes().first() {
-        Some(b'[') => true,
-        Some(b'{') => text.split_once('\n').is_none_or(|(first, _)| serde_json::from_str::<serde::de::IgnoredAny>(first).is_err()),
-        _ => false,
+        Some(b'[' | b']' | b'}') => true,
+        Some(b'{') => serde_json::from_str::<serde::de::IgnoredAny>(first).is_err() || !text.contains('\n'),
+        _ => starts_like_a_member(first),
     }
+}
+
+/// `"key":`, `'key':` or `key:` (a JavaScript object literal's member) at the start of a line.
+fn starts_like_a_member(line: &str) -> bool {
+    let rest = match line.chars().next() {
+        Some(q @ ('"' | '\'')) => line[1..].split_once(q).map_or("", |(_, rest)| rest),
+        Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$' => {
+            line.trim_start_matches(|c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '-'))
+        }
+        _ => return false,
+    };
+    rest.trim_start_matches([' ', '\t']).starts_with(':')
 }
 
 proptest! {
