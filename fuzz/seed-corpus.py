@@ -10,7 +10,7 @@ Seeds per target (see fuzz/README.md for what each target asserts):
   read_bytes        a choice byte (options, chunk size) + every fixture file and every line
   cloudtrail_value  a choice byte + every CloudTrail record, container and fixture document
   abi_transform     ABI requests: text, shipper events, records, wrapped requests, batches
-  raw_exports       16 bytes of pointers and lengths + Fluent Bit records ({"log": line}, records)
+  raw_exports       16 bytes of pointers and lengths + Fluent Bit records ({"log": line}, records, MessagePack)
 """
 import hashlib
 import json
@@ -100,7 +100,9 @@ def main():
     counts["abi_transform"] = write("abi_transform", [r.encode() for r in requests])
     pointers = [struct.pack("<IIII", 65536, 16, 2, 65536), struct.pack("<IIII", 0, 9, 1, 0), struct.pack("<IIII", 0xFFFFFFF0, 0x20, 65536, 0xFFFFFFFF)]
     records = [json.dumps({"log": l.decode(), "file": "/var/log/s3/a.log"}).encode() for l in sal_lines[:30]] + compact[:30]
-    counts["raw_exports"] = write("raw_exports", [p + r for p in pointers for r in records] + [pointers[0] + b'{"log":'])
+    # event_format msgpack records: {"log": "abc"} (fixmap) and a map16 header, which the filter refuses in MessagePack.
+    msgpack = [b"\x81\xa3log\xa3abc", b"\xde\x00\x01\xa3log\xa3abc"]
+    counts["raw_exports"] = write("raw_exports", [p + r for p in pointers for r in records] + [pointers[0] + r for r in [b'{"log":'] + msgpack])
     print(" ".join(f"{t}:{n}" for t, n in counts.items()), "seeds in fuzz/corpus/")
 
 

@@ -42,7 +42,7 @@ mod arena;
 pub mod bounds;
 mod fluent_bit;
 
-pub use fluent_bit::{filter_record, not_copied, refused, NESTING_KEPT};
+pub use fluent_bit::{filter_record, msgpack, not_copied, refused, NESTING_KEPT};
 
 // ---------------------------------------------------------------------------------------------
 // The exports (wasm32 only: they deal in 32-bit addresses of the module's own memory)
