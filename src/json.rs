@@ -264,12 +264,23 @@ fn object_key(text: &str, i: usize) -> Result<(String, usize), (usize, &'static 
 }
 
 /// Drop a value without recursing into it (a deep value's own drop recurses once per level).
+/// Only non-empty containers wait on the list; everything else is dropped where it is met.
 pub fn drop_flat(value: Value) {
+    fn holds_values(value: &Value) -> bool {
+        match value {
+            Value::Array(items) => !items.is_empty(),
+            Value::Object(map) => !map.is_empty(),
+            _ => false,
+        }
+    }
+    if !holds_values(&value) {
+        return;
+    }
     let mut pending = vec![value];
     while let Some(value) = pending.pop() {
         match value {
-            Value::Array(items) => pending.extend(items),
-            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v)),
+            Value::Array(items) => pending.extend(items.into_iter().filter(holds_values)),
+            Value::Object(map) => pending.extend(map.into_iter().map(|(_, v)| v).filter(holds_values)),
             _ => {}
         }
     }
@@ -354,9 +365,12 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
             _ => return None,
         }
         let simple = match *bytes.get(stop + 1)? {
-            b'"' => b'"',
-            b'\\' => b'\\',
-            b'/' => b'/',
+            // The escaped byte is itself: it opens the next run, copied with it (one copy, no push).
+            b'"' | b'\\' | b'/' => {
+                i = stop + 1;
+                stop = string_stop(bytes, stop + 2);
+                continue;
+            }
             b'b' => 0x08,
             b'f' => 0x0c,
             b'n' => b'\n',
@@ -518,6 +532,11 @@ mod tests {
             r#""é €""#,
             r#""\u12""#,
             r#""trailing \""#,
+            // Escapes that stand for themselves, back to back and at the ends.
+            r#""\"\\\/\"""#,
+            r#""\\""#,
+            r#""x\/\\\u0041\\""#,
+            r#""\\\""#,
         ];
         for case in cases {
             let ours = string_at(case, 0).map(|(end, s, nl)| {
