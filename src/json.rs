@@ -38,8 +38,9 @@ pub const SERDE_MAX_DEPTH: usize = 128;
 /// call stack does not grow with the input's nesting, and an array or object nested more than `n`
 /// levels deep (`{"a":[1]}` is 2 levels) becomes a string holding its JSON text: still checked to
 /// be valid JSON, still all there, but no longer a structure that anything recurses into or that
-/// nests an output deeper. Its error messages are then its own (serde_json's wording, positions as
-/// near as it can). With `None` it is `serde_json::from_str` (which refuses more than 128 levels).
+/// nests an output deeper. Its errors are serde_json's, message and position (held to it by the
+/// tests on every cut and many one-byte changes of a record), but for nesting: serde_json refuses
+/// more than 128 levels. With `None` it is `serde_json::from_str`.
 /// Text of more than [`MAX_JSON_VALUES`] values is not parsed at all.
 pub fn parse(text: &str, flatten_below: Option<usize>) -> Result<Value, ParseError> {
     if !values_at_most(text.as_bytes(), MAX_JSON_VALUES) {
@@ -113,14 +114,7 @@ impl Open {
 
 fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
     let bytes = text.as_bytes();
-    let fail = |at: usize, what: &str| -> ParseError {
-        // serde_json's position: the line, and the column of the offending byte (1-based).
-        let at = at.min(bytes.len());
-        let line_start = bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
-        let line = 1 + bytes[..line_start].iter().filter(|&&b| b == b'\n').count();
-        let column = (at + 1).min(bytes.len()) - line_start;
-        ParseError::Syntax(format!("{what} at line {line} column {column}"))
-    };
+    let fail = |at: usize, what: &str| syntax_error(bytes, at, what);
     let mut open: Vec<Open> = Vec::new();
     let mut i = skip_ws(bytes, 0);
     loop {
@@ -132,6 +126,9 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 let object = b == b'{';
                 let start = i;
                 i = skip_ws(bytes, i + 1);
+                if !object && i == bytes.len() {
+                    return Err(fail(i, "EOF while parsing a list"));
+                }
                 let empty = bytes.get(i) == Some(if object { &b'}' } else { &b']' });
                 let container = if !building {
                     Open::Skipped { object }
@@ -148,7 +145,7 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 } else {
                     if object {
                         let key;
-                        (key, i) = object_key(text, i).map_err(|(at, what)| fail(at, what))?;
+                        (key, i) = object_key(text, i, true)?;
                         open.push(match container {
                             Open::Object(map, _) => Open::Object(map, key),
                             other => other,
@@ -160,7 +157,7 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 }
             }
             Some(b'"') => {
-                let (end, s, _) = string_at(text, i).ok_or_else(|| fail(i, "invalid string"))?;
+                let (end, s, _) = string_at(text, i).ok_or_else(|| string_error(text, i))?;
                 i = end;
                 if building {
                     Value::String(s.into_owned())
@@ -174,20 +171,24 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                     b'f' => ("false", Value::Bool(false)),
                     _ => ("null", Value::Null),
                 };
-                if !bytes[i..].starts_with(word.as_bytes()) {
-                    return Err(fail(i, "expected ident"));
+                // serde_json's error is at the first byte that differs (or the end).
+                if let Some(k) = word.bytes().zip(&bytes[i..]).position(|(w, &b)| w != b) {
+                    return Err(fail(i + k, "expected ident"));
+                }
+                if i + word.len() > bytes.len() {
+                    return Err(fail(bytes.len(), "EOF while parsing a value"));
                 }
                 i += word.len();
                 value
             }
             Some(b'-' | b'0'..=b'9') => {
-                let len = bytes[i..].iter().position(|b| !matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'));
-                let end = i + len.unwrap_or(bytes.len() - i);
+                let end = number_end(bytes, i).map_err(|(at, what)| fail(at, what))?;
                 // serde_json reads the number itself, so it is the same number (as a `Value`: the
                 // parser the module has anyway, not a second copy of it for `Number`).
                 let number = match serde_json::from_str::<Value>(&text[i..end]) {
                     Ok(number @ Value::Number(_)) => number,
-                    _ => return Err(fail(i, "invalid number")),
+                    Ok(_) => return Err(fail(i, "invalid number")), // never: the text is a number
+                    Err(e) => return Err(serde_error_at(text, i, &e)), // number out of range
                 };
                 i = end;
                 number
@@ -211,11 +212,14 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
             match (bytes.get(i), object) {
                 (Some(b','), false) => {
                     i = skip_ws(bytes, i + 1);
+                    if bytes.get(i) == Some(&b']') {
+                        return Err(fail(i, "trailing comma"));
+                    }
                     break;
                 }
                 (Some(b','), true) => {
                     let key;
-                    (key, i) = object_key(text, skip_ws(bytes, i + 1)).map_err(|(at, what)| fail(at, what))?;
+                    (key, i) = object_key(text, skip_ws(bytes, i + 1), false)?;
                     if let Open::Object(_, slot) = top {
                         *slot = key;
                     }
@@ -245,21 +249,103 @@ fn close(done: Open, text: &str, end: usize) -> Value {
     }
 }
 
-/// An object's key at `i` and the `:` after it: the key and where its value starts.
-fn object_key(text: &str, i: usize) -> Result<(String, usize), (usize, &'static str)> {
+/// serde_json's error for the byte at `at` (the one it read or peeked at; the text's length at
+/// its end): `what`, then the line and column serde_json gives, which count the bytes up to and
+/// including that one (a `\n` there is line + 1, column 0).
+fn syntax_error(bytes: &[u8], at: usize, what: &str) -> ParseError {
+    let (line, column) = position(bytes, (at + 1).min(bytes.len()));
+    ParseError::Syntax(format!("{what} at line {line} column {column}"))
+}
+
+/// serde_json's line and column after reading `bytes[..read]`.
+fn position(bytes: &[u8], read: usize) -> (usize, usize) {
+    let line_start = bytes[..read].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+    (1 + bytes[..line_start].iter().filter(|&&b| b == b'\n').count(), read - line_start)
+}
+
+/// `e`, serde_json's error for the text from `start` on, with its position moved into the whole
+/// text's.
+fn serde_error_at(text: &str, start: usize, e: &serde_json::Error) -> ParseError {
+    let message = e.to_string();
+    let what = message.rsplit_once(" at line ").map_or(message.as_str(), |(what, _)| what);
+    let (line, column) = position(text.as_bytes(), start);
+    let (line, column) = match e.line() {
+        1 => (line, column + e.column()),
+        more => (line + more - 1, e.column()),
+    };
+    ParseError::Syntax(format!("{what} at line {line} column {column}"))
+}
+
+/// serde_json's error for the invalid string that opens at `start`, word for word: it reads the
+/// string again from there (only on this error path; a string does not nest).
+fn string_error(text: &str, start: usize) -> ParseError {
+    match serde_json::from_str::<Value>(&text[start..]) {
+        Err(e) => serde_error_at(text, start, &e),
+        Ok(_) => syntax_error(text.as_bytes(), start, "invalid string"), // never: both refuse the same strings
+    }
+}
+
+/// The end of the number at `i` by JSON's grammar, or serde_json's error for it (the offending
+/// byte and the message). What follows a number is its container's business (`12-3` is the
+/// number `12`, then a byte that is not `,`).
+fn number_end(bytes: &[u8], mut i: usize) -> Result<usize, (usize, &'static str)> {
+    let digit = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    let bad = |i: usize| Err((i, if i < bytes.len() { "invalid number" } else { "EOF while parsing a value" }));
+    if bytes.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match bytes.get(i) {
+        Some(b'0') if digit(i + 1) => return Err((i + 1, "invalid number")),
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            while digit(i) {
+                i += 1;
+            }
+        }
+        _ => return bad(i),
+    }
+    if bytes.get(i) == Some(&b'.') {
+        i += 1;
+        if !digit(i) {
+            return bad(i);
+        }
+        while digit(i) {
+            i += 1;
+        }
+    }
+    if let Some(b'e' | b'E') = bytes.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = bytes.get(i) {
+            i += 1;
+        }
+        if !digit(i) {
+            return bad(i);
+        }
+        while digit(i) {
+            i += 1;
+        }
+    }
+    Ok(i)
+}
+
+/// An object's key at `i` and the `:` after it: the key and where its value starts. `first`: the
+/// key right after `{` (else after a `,`), which serde_json words its errors by.
+fn object_key(text: &str, i: usize, first: bool) -> Result<(String, usize), ParseError> {
     let bytes = text.as_bytes();
+    let fail = |at: usize, what: &str| Err(syntax_error(bytes, at, what));
     match bytes.get(i) {
         Some(b'"') => {}
-        Some(b'}') => return Err((i, "trailing comma")),
-        Some(_) => return Err((i, "key must be a string")),
-        None => return Err((i, "EOF while parsing an object")),
+        Some(b'}') => return fail(i, "trailing comma"),
+        Some(_) => return fail(i, "key must be a string"),
+        None if first => return fail(i, "EOF while parsing an object"),
+        None => return fail(i, "EOF while parsing a value"),
     }
-    let (end, key, _) = string_at(text, i).ok_or((i, "invalid string"))?;
+    let (end, key, _) = string_at(text, i).ok_or_else(|| string_error(text, i))?;
     let colon = skip_ws(bytes, end);
     match bytes.get(colon) {
         Some(b':') => Ok((key.into_owned(), skip_ws(bytes, colon + 1))),
-        Some(_) => Err((colon, "expected `:`")),
-        None => Err((colon, "EOF while parsing an object")),
+        Some(_) => fail(colon, "expected `:`"),
+        None => fail(colon, "EOF while parsing an object"),
     }
 }
 
@@ -628,6 +714,36 @@ mod tests {
         );
         assert_eq!(parse("[1 2]", Some(16)).unwrap_err().to_string(), serde_json::from_str::<Value>("[1 2]").unwrap_err().to_string());
         assert_eq!(parse("[[1]]", Some(2)).unwrap(), serde_json::json!([[1]]));
+    }
+
+    /// A damaged record gets serde_json's error word for word: every cut of a record, and every
+    /// byte of it replaced by (or dropped for) text that breaks JSON in each way it can.
+    #[test]
+    fn errors_are_serde_json_errors() {
+        let record = "{\"eventVersion\":\"1.08\", \"userIdentity\": {\"type\":\"IAMUser\",\"mfa\":false},\n \
+            \"eventTime\":\"2019-02-01T03:18:19Z\",\"requestParameters\":{\"key\":\"a\\\"b\\u00e9\\ud83d\\ude00\",\"n\":[1, -2.5e3, 0, null, true]},\n\
+            \"bytes\": 1.25E+2, \"resources\": [{\"ARN\": \"arn:aws:s3:::b\"}, []], \"x\": -0.0}";
+        serde_json::from_str::<Value>(record).expect("the record is JSON");
+        let mut texts: Vec<String> = (0..record.len()).map(|n| record[..n].to_owned()).collect();
+        for i in 0..record.len() {
+            for with in ["", "x", "\"", "{", "}", "[", "]", ",", ":", "1", "-", ".", "e", "0", "\\", " ", "\n", "\u{1}", "t", "nul", "1e", "1e999", "01"] {
+                texts.push(format!("{}{with}{}", &record[..i], &record[i + 1..]));
+            }
+        }
+        let mut errors = 0;
+        for text in &texts {
+            let serde = serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
+            for levels in [2, 16] {
+                let ours = parse(text, Some(levels));
+                match (&serde, ours) {
+                    (Err(theirs), Err(ours)) => assert_eq!(&ours.to_string(), theirs, "{text:?}"),
+                    (Ok(_), Ok(_)) => {}
+                    (theirs, ours) => panic!("{text:?}: serde_json {theirs:?}, ours {ours:?}"),
+                }
+            }
+            errors += usize::from(serde.is_err());
+        }
+        assert!(errors > texts.len() / 2, "{errors} of {} are errors", texts.len());
     }
 
     #[test]
