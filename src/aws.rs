@@ -6,6 +6,7 @@
 //! Everything here is a pure function of text: no allocation except where a spelling must change
 //! ([`tls_version`]), no panics.
 
+use crate::swar::split_once;
 use std::borrow::Cow;
 use std::fmt;
 
@@ -29,19 +30,19 @@ pub fn is_ip(s: &str) -> bool {
 
 /// Whether `s` is shaped like an AWS region: `us-east-1`, `eu-central-2`, `us-gov-west-1`.
 pub fn is_region(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let first_ok = parts.next().is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()));
+    let mut parts = s.as_bytes().split(|&b| b == b'-');
+    let first_ok = parts.next().is_some_and(|p| p.len() == 2 && p.iter().all(u8::is_ascii_lowercase));
     let (mut words, mut last_is_number) = (0, false);
     for part in parts {
         if last_is_number || part.is_empty() {
             return false; // digits only at the end; no empty parts
         }
-        if part.bytes().all(|b| b.is_ascii_digit()) {
+        if part.iter().all(u8::is_ascii_digit) {
             last_is_number = part.len() <= 2;
             if !last_is_number {
                 return false;
             }
-        } else if part.bytes().all(|b| b.is_ascii_lowercase()) {
+        } else if part.iter().all(u8::is_ascii_lowercase) {
             words += 1;
         } else {
             return false;
@@ -148,16 +149,23 @@ impl serde::Serialize for Arn<'_> {
 
 /// The `n`th colon-separated part of an ARN (the last part keeps its colons).
 fn arn_part(arn: &str, n: usize) -> Option<&str> {
-    if !arn.starts_with("arn:") {
+    if !arn.starts_with("arn:") || n > 5 {
         return None;
     }
-    arn.splitn(6, ':').nth(n)
+    let mut rest = arn;
+    for _ in 0..n {
+        rest = split_once(rest, b':')?.1;
+    }
+    Some(if n == 5 { rest } else { split_once(rest, b':').map_or(rest, |(part, _)| part) })
 }
 
 /// The partition, service, region and account of an ARN, and what follows them, when all are there.
 pub fn arn_parts(arn: &str) -> Option<[&str; 5]> {
-    let mut parts = arn.strip_prefix("arn:")?.splitn(5, ':');
-    Some([parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?])
+    let (partition, rest) = split_once(arn.strip_prefix("arn:")?, b':')?;
+    let (service, rest) = split_once(rest, b':')?;
+    let (region, rest) = split_once(rest, b':')?;
+    let (account, resource) = split_once(rest, b':')?;
+    Some([partition, service, region, account, resource])
 }
 
 /// The account ID of an ARN (`arn:partition:service:region:account:resource`), when it is one.
@@ -271,6 +279,30 @@ pub fn tls_version(v: &str) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arn_parts_split_as_splitn_does() {
+        for arn in [
+            "arn:aws:s3:::b/k:x",
+            "arn:aws:iam::123456789012:user/a",
+            "arn:aws",
+            "arn:",
+            "arn:aws:s3::",
+            "arn:aws:s3:::",
+            "x:aws:s3:::b",
+            "arn::::::::",
+        ] {
+            for n in 0..8 {
+                let want = if arn.starts_with("arn:") { arn.splitn(6, ':').nth(n) } else { None };
+                assert_eq!(arn_part(arn, n), want, "{arn} {n}");
+            }
+            let want = arn.strip_prefix("arn:").and_then(|rest| {
+                let mut parts = rest.splitn(5, ':');
+                Some([parts.next()?, parts.next()?, parts.next()?, parts.next()?, parts.next()?])
+            });
+            assert_eq!(arn_parts(arn), want, "{arn}");
+        }
+    }
 
     #[test]
     fn built_arns_serialize_as_text() {

@@ -23,6 +23,7 @@
 //! text too short to hold that many values (under 8 MiB), so lines and records never pay for it.
 //! Nesting depth is bounded by serde_json itself (128 levels), or by `flatten_below`.
 
+use crate::swar::{bytes_below, bytes_equal, first, word_at};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -38,17 +39,19 @@ pub const SERDE_MAX_DEPTH: usize = 128;
 /// call stack does not grow with the input's nesting, and an array or object nested more than `n`
 /// levels deep (`{"a":[1]}` is 2 levels) becomes a string holding its JSON text: still checked to
 /// be valid JSON, still all there, but no longer a structure that anything recurses into or that
-/// nests an output deeper. Its errors are serde_json's, message and position (held to it by the
-/// tests on every cut and many one-byte changes of a record), but for nesting: serde_json refuses
-/// more than 128 levels. With `None` it is `serde_json::from_str`.
+/// nests an output deeper. With `None` nothing is flattened and, as serde_json does, the 128th
+/// level is refused: the value or the error `serde_json::from_str` gives, built without recursion
+/// and with every array and map allocated once, at its final size. Either way its errors are
+/// serde_json's, message and position (held to it by the tests on every cut and many one-byte
+/// changes of a record), but for nesting when flattening (serde_json refuses the 128th level).
 /// Text of more than [`MAX_JSON_VALUES`] values is not parsed at all.
 pub fn parse(text: &str, flatten_below: Option<usize>) -> Result<Value, ParseError> {
     if !values_at_most(text.as_bytes(), MAX_JSON_VALUES) {
         return Err(ParseError::TooManyValues);
     }
     match flatten_below {
-        None => serde_json::from_str(text).map_err(|e| ParseError::Syntax(e.to_string())),
-        Some(levels) => parse_flat(text, levels),
+        None => parse_flat(text, usize::MAX, Some(SERDE_DEPTH_LIMIT)),
+        Some(levels) => parse_flat(text, levels, None),
     }
 }
 
@@ -85,9 +88,15 @@ impl std::error::Error for ParseError {}
 
 /// An array or object being read.
 enum Open {
-    /// Being built; the key its next value goes under.
-    Array(Vec<Value>),
-    Object(Map<String, Value>, String),
+    /// Being built: its items so far are `items[first..]`, its members `members[first..]` (the
+    /// last one's value waiting, `Null`, while it is read). Built at its close, at its final size:
+    /// no array or map grows one item at a time.
+    Array {
+        first: usize,
+    },
+    Object {
+        first: usize,
+    },
     /// Too deep to build: checked and kept as the text from `start` (the outermost such).
     Flat {
         start: usize,
@@ -102,20 +111,25 @@ enum Open {
 impl Open {
     fn is_object(&self) -> bool {
         match self {
-            Open::Array(_) => false,
-            Open::Object(..) => true,
+            Open::Array { .. } => false,
+            Open::Object { .. } => true,
             Open::Flat { object, .. } | Open::Skipped { object } => *object,
         }
     }
     fn building(&self) -> bool {
-        matches!(self, Open::Array(_) | Open::Object(..))
+        matches!(self, Open::Array { .. } | Open::Object { .. })
     }
 }
 
-fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
+/// serde_json refuses the 128th level of nesting ("recursion limit exceeded").
+const SERDE_DEPTH_LIMIT: usize = 128;
+
+fn parse_flat(text: &str, flatten_below: usize, depth_limit: Option<usize>) -> Result<Value, ParseError> {
     let bytes = text.as_bytes();
     let fail = |at: usize, what: &str| syntax_error(bytes, at, what);
     let mut open: Vec<Open> = Vec::new();
+    let mut items: Vec<Value> = Vec::new();
+    let mut members: Vec<(String, Value)> = Vec::new();
     let mut i = skip_ws(bytes, 0);
     loop {
         // A value starts at `i`. Inside a flattened container it is checked, not kept (`Null`).
@@ -125,6 +139,9 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
             Some(&b) if b == b'{' || b == b'[' => {
                 let object = b == b'{';
                 let start = i;
+                if depth_limit.is_some_and(|limit| open.len() + 1 >= limit) {
+                    return Err(fail(i, "recursion limit exceeded"));
+                }
                 i = skip_ws(bytes, i + 1);
                 if !object && i == bytes.len() {
                     return Err(fail(i, "EOF while parsing a list"));
@@ -135,24 +152,22 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 } else if open.len() >= flatten_below {
                     Open::Flat { start, object }
                 } else if object {
-                    Open::Object(Map::new(), String::new())
+                    Open::Object { first: members.len() }
                 } else {
-                    Open::Array(Vec::new())
+                    Open::Array { first: items.len() }
                 };
                 if empty {
                     i += 1;
-                    close(container, text, i)
+                    close(container, text, i, &mut items, &mut members)
                 } else {
                     if object {
                         let key;
                         (key, i) = object_key(text, i, true)?;
-                        open.push(match container {
-                            Open::Object(map, _) => Open::Object(map, key),
-                            other => other,
-                        });
-                    } else {
-                        open.push(container);
+                        if let Open::Object { .. } = container {
+                            members.push((key, Value::Null));
+                        }
                     }
+                    open.push(container);
                     continue;
                 }
             }
@@ -203,9 +218,11 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
             };
             let object = top.is_object();
             match top {
-                Open::Array(items) => items.push(value),
-                Open::Object(map, key) => {
-                    map.insert(std::mem::take(key), value);
+                Open::Array { .. } => items.push(value),
+                Open::Object { .. } => {
+                    if let Some(member) = members.last_mut() {
+                        member.1 = value;
+                    }
                 }
                 Open::Flat { .. } | Open::Skipped { .. } => {}
             }
@@ -220,8 +237,8 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 (Some(b','), true) => {
                     let key;
                     (key, i) = object_key(text, skip_ws(bytes, i + 1), false)?;
-                    if let Open::Object(_, slot) = top {
-                        *slot = key;
+                    if let Open::Object { .. } = top {
+                        members.push((key, Value::Null));
                     }
                     break;
                 }
@@ -232,18 +249,26 @@ fn parse_flat(text: &str, flatten_below: usize) -> Result<Value, ParseError> {
                 (None, true) => return Err(fail(i, "EOF while parsing an object")),
             }
             value = match open.pop() {
-                Some(done) => close(done, text, i),
+                Some(done) => close(done, text, i, &mut items, &mut members),
                 None => Value::Null, // never: `top` was just seen
             };
         }
     }
 }
 
-/// The value of a container whose closing bracket ends just before `end`.
-fn close(done: Open, text: &str, end: usize) -> Value {
+/// The value of a container whose closing bracket ends just before `end`, its items or members
+/// taken off the stacks. Members go in in order, so a repeated key keeps its first place and its
+/// last value, as serde_json's map does.
+fn close(done: Open, text: &str, end: usize, items: &mut Vec<Value>, members: &mut Vec<(String, Value)>) -> Value {
     match done {
-        Open::Array(items) => Value::Array(items),
-        Open::Object(map, _) => Value::Object(map),
+        Open::Array { first } => Value::Array(items.drain(first..).collect()),
+        Open::Object { first } => {
+            let mut map = Map::with_capacity(members.len() - first);
+            for (key, value) in members.drain(first..) {
+                map.insert(key, value);
+            }
+            Value::Object(map)
+        }
         Open::Flat { start, .. } => Value::String(text[start..end].to_owned()),
         Open::Skipped { .. } => Value::Null,
     }
@@ -380,26 +405,14 @@ pub(crate) fn skip_ws(text: &[u8], mut i: usize) -> usize {
     i
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// High bit set in each byte of `w` equal to `b` (exact for the lowest such byte).
-#[inline(always)]
-fn bytes_equal(w: u64, b: u8) -> u64 {
-    let x = w ^ (ONES * b as u64);
-    x.wrapping_sub(ONES) & !x & HIGHS
-}
-
 /// The first index at or after `i` holding `"`, `\` or a control character (or the end): where
 /// a string's plain run stops. Eight bytes at a time, as most of a line is plain text.
 #[inline]
 fn string_stop(text: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = text.get(i..i + 8) {
-        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
-        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
-        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'\\') | control;
+    while let Some(w) = word_at(text, i) {
+        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_below(w, 0x20);
         if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
+            return i + first(hits);
         }
         i += 8;
     }
@@ -413,11 +426,10 @@ fn string_stop(text: &[u8], mut i: usize) -> usize {
 /// container's scan must look.
 #[inline]
 fn structure_stop(text: &[u8], mut i: usize) -> usize {
-    while let Some(chunk) = text.get(i..i + 8) {
-        let w = u64::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7]]);
+    while let Some(w) = word_at(text, i) {
         let hits = bytes_equal(w, b'"') | bytes_equal(w, b'{') | bytes_equal(w, b'}') | bytes_equal(w, b'[') | bytes_equal(w, b']');
         if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
+            return i + first(hits);
         }
         i += 8;
     }
@@ -667,9 +679,11 @@ mod tests {
         ];
         for text in texts {
             let serde: Value = serde_json::from_str(text).unwrap();
-            let ours = parse(text, Some(16)).unwrap();
-            assert_eq!(ours, serde, "{text}");
-            assert_eq!(ours.to_string(), serde.to_string(), "{text}");
+            for levels in [Some(16), None] {
+                let ours = parse(text, levels).unwrap();
+                assert_eq!(ours, serde, "{text}");
+                assert_eq!(ours.to_string(), serde.to_string(), "{text}");
+            }
         }
         for bad in [
             "",
@@ -726,15 +740,18 @@ mod tests {
         serde_json::from_str::<Value>(record).expect("the record is JSON");
         let mut texts: Vec<String> = (0..record.len()).map(|n| record[..n].to_owned()).collect();
         for i in 0..record.len() {
-            for with in ["", "x", "\"", "{", "}", "[", "]", ",", ":", "1", "-", ".", "e", "0", "\\", " ", "\n", "\u{1}", "t", "nul", "1e", "1e999", "01"] {
+            for with in [
+                "", "x", "\"", "{", "}", "[", "]", ",", ":", "1", "-", ".", "e", "0", "\\", " ", "\n", "\u{1}", "t", "nul", "1e", "1e999",
+                "01",
+            ] {
                 texts.push(format!("{}{with}{}", &record[..i], &record[i + 1..]));
             }
         }
         let mut errors = 0;
         for text in &texts {
             let serde = serde_json::from_str::<Value>(text).map_err(|e| e.to_string());
-            for levels in [2, 16] {
-                let ours = parse(text, Some(levels));
+            for levels in [Some(2), Some(16), None] {
+                let ours = parse(text, levels);
                 match (&serde, ours) {
                     (Err(theirs), Err(ours)) => assert_eq!(&ours.to_string(), theirs, "{text:?}"),
                     (Ok(_), Ok(_)) => {}
@@ -744,6 +761,18 @@ mod tests {
             errors += usize::from(serde.is_err());
         }
         assert!(errors > texts.len() / 2, "{errors} of {} are errors", texts.len());
+    }
+
+    #[test]
+    fn without_flattening_nesting_stops_where_serde_json_stops() {
+        for depth in [1, 126, 127, 128, 129, 300] {
+            for (open, close) in [("[", "]"), ("{\"k\":", "}"), ("[{\"k\":", "}]")] {
+                let text = format!("{}1{}", open.repeat(depth), close.repeat(depth));
+                let serde = serde_json::from_str::<Value>(&text).map_err(|e| e.to_string());
+                let ours = parse(&text, None).map_err(|e| e.to_string());
+                assert_eq!(ours, serde, "{depth} x {open}");
+            }
+        }
     }
 
     #[test]

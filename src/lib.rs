@@ -51,6 +51,7 @@ mod error;
 mod normalize;
 mod read;
 mod sink;
+mod swar;
 mod timefmt;
 
 pub mod abi;

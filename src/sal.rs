@@ -24,6 +24,7 @@
 //! (owner, requester, request ID, host ID) are never shape-checked. [`is_masked`] tells a masked
 //! value apart, so the event can say so; nothing is ever filled in.
 
+use crate::swar::{bytes_equal, find, rsplit_once, split_once, word_at};
 use std::net::IpAddr;
 
 /// Field positions (0-based) of the 27 fields AWS documents today, in line order.
@@ -274,11 +275,23 @@ pub fn is_masked_ip(s: &str) -> bool {
 /// (`F6425****`, `1e28afdbd73f***`, `0e...B4lA=`), which no owner ID, request ID, host ID or
 /// requester ARN AWS writes does. A masked remote IP is told by [`is_masked_ip`].
 pub fn is_masked(value: &str) -> bool {
-    // Runs on four fields of every line: word-at-a-time searches for the rare bytes first.
+    // Runs on four fields of every line: one pass, eight bytes at a time, looking closer only
+    // where a word holds `*`, `.` or the ellipsis's first byte.
     let b = value.as_bytes();
-    let has_run =
-        |c: u8, rest: &[u8]| b.contains(&c) && b.iter().enumerate().any(|(i, &x)| x == c && b.get(i + 1..i + 1 + rest.len()) == Some(rest));
-    b.contains(&b'*') || has_run(b'.', b"..") || has_run(0xE2, &[0x80, 0xA6])
+    let masks_at = |i: usize| match b[i] {
+        b'*' => true,
+        b'.' => b.get(i + 1..i + 3) == Some(b".."),
+        0xE2 => b.get(i + 1..i + 3) == Some(&[0x80, 0xA6]),
+        _ => false,
+    };
+    let mut i = 0;
+    while let Some(w) = word_at(b, i) {
+        if (bytes_equal(w, b'*') | bytes_equal(w, b'.') | bytes_equal(w, 0xE2)) != 0 && (i..i + 8).any(masks_at) {
+            return true;
+        }
+        i += 8;
+    }
+    (i..b.len()).any(masks_at)
 }
 
 /// Whether a value has the shape AWS documents for late field `index` (25-27).
@@ -346,7 +359,7 @@ impl<'a> Cursor<'a> {
         self.skip_spaces();
         let start = self.pos;
         let rest = &self.bytes()[start..];
-        let len = rest.iter().position(|&b| b == b' ').unwrap_or(rest.len());
+        let len = find(rest, b' ').unwrap_or(rest.len());
         if len == 0 {
             return None;
         }
@@ -362,7 +375,7 @@ impl<'a> Cursor<'a> {
         if rest.first() != Some(&b'[') {
             return None;
         }
-        let close = rest.iter().position(|&b| b == b']')?;
+        let close = find(rest, b']')?;
         let inner = self.s.get(self.pos + 1..self.pos + close)?;
         self.pos += close + 1;
         Some(inner)
@@ -408,7 +421,7 @@ impl<'a> Cursor<'a> {
         let mut first = None;
         let mut search = inner_start;
         // Candidate closes: a `"` followed by a space or the end of the line.
-        while let Some(offset) = b[search..].iter().position(|&c| c == b'"') {
+        while let Some(offset) = find(&b[search..], b'"') {
             let q = search + offset;
             search = q + 1;
             let after = b.get(q + 1).copied();
@@ -449,10 +462,10 @@ impl<'a> Cursor<'a> {
             // Unquoted fields follow: Version Id, Host Id, then Signature Version (`SigV2`,
             // `SigV4` or `-`). None holds a quote.
             Close::UserAgent => {
-                let mut rest = self.s.get(close + 1..).unwrap_or("").split(' ').filter(|t| !t.is_empty());
+                let mut rest = b[close + 1..].split(|&c| c == b' ').filter(|t| !t.is_empty());
                 let version_id = rest.next();
                 let signature = rest.nth(1);
-                !version_id.is_some_and(|t| t.contains('"')) && signature.is_none_or(|t| t == "-" || t.starts_with("Sig"))
+                !version_id.is_some_and(|t| t.contains(&b'"')) && signature.is_none_or(|t| t == b"-" || t.starts_with(b"Sig"))
             }
         }
     }
@@ -473,13 +486,13 @@ pub struct RequestLine<'a> {
 /// target (`?x` alone has none, and `-` is SAL's word for none) and a version after `HTTP/`. An
 /// empty query, or `-`, is no query.
 pub fn parse_request_line(uri: &str) -> Option<RequestLine<'_>> {
-    let (method, rest) = uri.split_once(' ')?;
-    let (target, protocol) = rest.rsplit_once(' ')?;
+    let (method, rest) = split_once(uri, b' ')?;
+    let (target, protocol) = rsplit_once(rest, b' ')?;
     let version = protocol.strip_prefix("HTTP/")?;
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) || version.is_empty() {
         return None;
     }
-    let (path, query) = match target.split_once('?') {
+    let (path, query) = match split_once(target, b'?') {
         Some((p, q)) => (p, Some(q).filter(|q| !q.is_empty() && *q != "-")),
         None => (target, None),
     };

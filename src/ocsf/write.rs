@@ -18,6 +18,7 @@
 
 use super::*;
 use crate::error::ErrorRecord;
+use crate::swar::{bytes_below, bytes_equal, word_at};
 
 /// Append `event` as one line of compact JSON (no newline) to `out`.
 pub fn write_event(out: &mut Vec<u8>, e: &Event<'_>) {
@@ -505,26 +506,46 @@ fn escaped(out: &mut Vec<u8>, text: &str) {
 }
 
 /// The index of the first byte at or after `from` that JSON must escape, or `bytes.len()`.
-/// Eight bytes at a time while eight remain, then byte by byte.
+/// Sixteen bytes at a time (SSE2) or eight (a word) while that many remain; the rest of a text of
+/// sixteen bytes or more in one last block that overlaps what was checked (most values are
+/// short: the tail is most of the work); byte by byte only below eight, or in a word that hit.
 #[inline]
 fn first_to_escape(bytes: &[u8], from: usize) -> usize {
     let mut i = from;
     #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = bytes.get(i..i + 16) {
-        // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 processor has it.
-        let mask = unsafe { sse2::escape_mask(chunk) };
-        if mask != 0 {
-            return i + mask.trailing_zeros() as usize;
+    if bytes.len().saturating_sub(from) >= 16 {
+        while let Some(chunk) = bytes.get(i..i + 16) {
+            // SAFETY: SSE2 is part of the x86_64 baseline: every x86_64 processor has it.
+            let mask = unsafe { sse2::escape_mask(chunk) };
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+            i += 16;
         }
-        i += 16;
+        if i < bytes.len() {
+            let last = bytes.len() - 16;
+            // SAFETY: as above. Bit k is byte last + k; the bytes before `i` were checked.
+            let mask = unsafe { sse2::escape_mask(&bytes[last..]) } >> (i - last);
+            if mask != 0 {
+                return i + mask.trailing_zeros() as usize;
+            }
+        }
+        return bytes.len();
     }
-    while let Some(chunk) = bytes.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        if needs_escape(u64::from_le_bytes(word)) {
+    while let Some(w) = word_at(bytes, i) {
+        if needs_escape(w) {
             break;
         }
         i += 8;
+    }
+    // Fewer than eight left after clean words: the last eight bytes, overlapping, in one word.
+    let tail = bytes.len().wrapping_sub(i);
+    if (1..8).contains(&tail) && bytes.len().saturating_sub(from) >= 8 {
+        if let Some(w) = word_at(bytes, bytes.len() - 8) {
+            if !needs_escape(w) {
+                return bytes.len();
+            }
+        }
     }
     while let Some(&b) = bytes.get(i) {
         if b < 0x20 || b == b'"' || b == b'\\' {
@@ -559,17 +580,11 @@ mod sse2 {
     }
 }
 
-/// Whether one of the eight bytes of `w` is below 0x20, `"` or `\\`: the "has a zero byte" bit
-/// trick (Hacker's Delight 6-1) on `w ^ '"'` and `w ^ '\\'`, and its "has a byte less than n"
-/// form on `w`. Exact for the word as a whole (which byte, the byte loop finds).
+/// Whether one of the eight bytes of `w` is below 0x20, `"` or `\\` (exact for the word as a
+/// whole; which byte, the byte loop finds).
 #[inline]
 fn needs_escape(w: u64) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let quote = w ^ (LO * u64::from(b'"'));
-    let backslash = w ^ (LO * u64::from(b'\\'));
-    let hit = (quote.wrapping_sub(LO) & !quote) | (backslash.wrapping_sub(LO) & !backslash) | (w.wrapping_sub(LO * 0x20) & !w);
-    hit & HI != 0
+    (bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_below(w, 0x20)) != 0
 }
 
 #[cfg(test)]
@@ -591,16 +606,24 @@ mod tests {
 
     #[test]
     fn the_word_scan_finds_every_position() {
-        for len in 0..24 {
+        for len in 0..50 {
             for at in 0..len {
                 for bad in [b'"', b'\\', 0u8, 0x1f] {
                     let mut bytes = vec![b'a'; len];
                     bytes[at] = bad;
-                    assert_eq!(first_to_escape(&bytes, 0), at, "len {len} at {at} byte {bad}");
+                    for from in [0, 1, 7, 8, 9, 15, 16, 17, 31, 33] {
+                        let want = if from <= at { at } else { len };
+                        assert_eq!(
+                            first_to_escape(&bytes, from.min(len)),
+                            want.max(from.min(len)),
+                            "len {len} at {at} from {from} byte {bad}"
+                        );
+                    }
                     // Bytes that only look close: 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff.
                     let near = [0x20u8, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xff];
                     bytes[at] = near[at % near.len()];
                     assert_eq!(first_to_escape(&bytes, 0), len);
+                    assert_eq!(first_to_escape(&bytes, at / 2), len);
                 }
             }
         }
