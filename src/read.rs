@@ -52,6 +52,7 @@ use crate::json::ParseError;
 use crate::normalize::{Location, Normalizer};
 use crate::sal;
 use crate::sink::{Counter, Sink, Stats};
+use crate::swar::find;
 use serde_json::Value;
 use std::io::{self, BufRead, BufReader, Read};
 
@@ -390,7 +391,8 @@ impl Normalizer {
     }
 
     fn chunks_of<R: BufRead>(&self, reader: R, chunk_bytes: usize) -> LineChunks<R> {
-        LineChunks { reader, max_line: self.options.max_line_bytes, target: chunk_bytes.max(1), next_line: 1, pending: None, done: false }
+        let target = chunk_bytes.max(1);
+        LineChunks { reader, max_line: self.options.max_line_bytes, target, next_line: 1, pending: None, done: false, spare: Vec::new() }
     }
 
     /// Read one chunk of a line input (from [`Normalizer::open`]) into `sink`.
@@ -405,11 +407,18 @@ impl Normalizer {
             ChunkBody::Lines(bytes) => {
                 // Each line ends in `\n` but perhaps the input's last: the piece after the last `\n`
                 // is empty (blank, not a unit) or that last line.
-                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                let (mut start, mut number) = (0, chunk.first_line);
+                loop {
                     if out.stopped() {
                         return;
                     }
-                    self.line_bytes(line, Location::line(chunk.first_line + i as u64), out);
+                    let rest = &bytes[start..];
+                    let end = find(rest, b'\n').unwrap_or(rest.len());
+                    self.line_bytes(&rest[..end], Location::line(number), out);
+                    if end == rest.len() {
+                        break;
+                    }
+                    (start, number) = (start + end + 1, number + 1);
                 }
             }
             ChunkBody::TooLong { held, length } => self.too_long(held, *length, Location::line(chunk.first_line), out),
@@ -467,6 +476,25 @@ pub struct LineChunks<R> {
     /// A chunk found while cutting the one before (an over-long line), or a read error.
     pending: Option<io::Result<LineChunk>>,
     done: bool,
+    /// Buffers of chunks given back ([`LineChunks::recycle`]), to be filled again.
+    spare: Vec<Vec<u8>>,
+}
+
+/// Most buffers [`LineChunks::recycle`] keeps.
+const SPARE_CHUNKS: usize = 16;
+
+impl<R> LineChunks<R> {
+    /// Give a chunk that has been read back, so that its buffer holds a later chunk: a caller
+    /// that hands chunks to other threads allocates (and the system zeroes) a few buffers, not
+    /// one per chunk.
+    pub fn recycle(&mut self, chunk: LineChunk) {
+        if let ChunkBody::Lines(mut bytes) = chunk.body {
+            if self.spare.len() < SPARE_CHUNKS {
+                bytes.clear();
+                self.spare.push(bytes);
+            }
+        }
+    }
 }
 
 impl<R: BufRead> Iterator for LineChunks<R> {
@@ -481,7 +509,7 @@ impl<R: BufRead> Iterator for LineChunks<R> {
         }
         let first_line = self.next_line;
         let cap = (self.max_line as u64).saturating_add(2);
-        let mut bytes = Vec::with_capacity(self.target.min(4 << 20).saturating_add(1024));
+        let mut bytes = self.spare.pop().unwrap_or_else(|| Vec::with_capacity(self.target.min(4 << 20).saturating_add(1024)));
         while bytes.len() < self.target {
             let start = bytes.len();
             let read = match next_line(&mut self.reader, cap, &mut bytes) {

@@ -117,12 +117,20 @@ impl Output {
         if self.failure.is_some() {
             return;
         }
-        self.events.extend_from_slice(ndjson);
-        if self.events.len() >= WRITE_BUFFER {
-            if let Err(e) = self.stdout.write_all(&self.events) {
-                self.failure = Some(Failure::Stdout(e));
-            }
-            self.events.clear();
+        // A worker's chunk of events is usually larger than the buffer: written as it is, after
+        // what is buffered, not copied into the buffer first.
+        let result = if self.events.len() + ndjson.len() < WRITE_BUFFER {
+            self.events.extend_from_slice(ndjson);
+            return;
+        } else if ndjson.len() >= WRITE_BUFFER / 2 {
+            self.stdout.write_all(&self.events).and_then(|()| self.stdout.write_all(ndjson))
+        } else {
+            self.events.extend_from_slice(ndjson);
+            self.stdout.write_all(&self.events)
+        };
+        self.events.clear();
+        if let Err(e) = result {
+            self.failure = Some(Failure::Stdout(e));
         }
     }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{channel, sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 
-use s3norm::{ErrorRecord, Event, LineChunk, Normalizer, ReadError, Sink, Skip, Stats};
+use s3norm::{ErrorRecord, Event, LineChunk, LineChunks, Normalizer, ReadError, Sink, Skip, Stats};
 
 use crate::output::Output;
 
@@ -19,9 +19,12 @@ use crate::output::Output;
 /// it, small enough that a few per thread use little memory.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// What a worker made of one chunk.
+/// What a worker made of one chunk. Its `events` buffer comes back to the pool once written, so
+/// a run allocates (and faults in) a few output buffers, not one per chunk.
 #[derive(Default)]
 struct Rendered {
+    /// The chunk it was made of, given back to the reader once written.
+    chunk: Option<LineChunk>,
     events: Vec<u8>,
     errors: Vec<ErrorRecord>,
     stats: Stats,
@@ -39,8 +42,8 @@ impl Sink for Rendered {
 }
 
 /// Normalize `chunks` (from `Normalizer::open`) on `threads` workers, writing to `out` in order.
-pub fn normalize(
-    chunks: impl Iterator<Item = std::io::Result<LineChunk>>,
+pub fn normalize<R: std::io::BufRead>(
+    mut chunks: LineChunks<R>,
     normalizer: &Normalizer,
     out: &mut Output,
     threads: usize,
@@ -49,25 +52,34 @@ pub fn normalize(
     let (work_tx, work_rx) = sync_channel::<(u64, LineChunk)>(limit);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = channel::<(u64, Rendered)>();
+    let pool: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let mut stats = Stats::default();
     let mut read_error = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
+            let (work_rx, done_tx, pool) = (Arc::clone(&work_rx), done_tx.clone(), &pool);
             scope.spawn(move || loop {
                 // The lock is held only to take a chunk, never while normalizing one.
                 let job = work_rx.lock().map(|rx| rx.recv());
                 let Ok(Ok((seq, chunk))) = job else { return };
-                let mut rendered = Rendered::default();
+                let mut events = pool.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
+                // SAL events are about 3.6 bytes per input byte: room for that, grown at most once.
+                events.reserve(chunk.len() * 4);
+                let mut rendered = Rendered { events, ..Rendered::default() };
                 rendered.stats = normalizer.read_chunk(&chunk, &mut rendered);
+                rendered.chunk = Some(chunk);
                 if done_tx.send((seq, rendered)).is_err() {
                     return;
                 }
             });
         }
         drop(done_tx);
-        let mut writer = InOrder { done_rx, waiting: BTreeMap::new(), next: 0, in_flight: 0 };
-        for (seq, chunk) in (0u64..).zip(chunks) {
+        let mut writer = InOrder { done_rx, waiting: BTreeMap::new(), next: 0, in_flight: 0, pool: &pool, written: Vec::new() };
+        for seq in 0u64.. {
+            for written in writer.written.drain(..) {
+                chunks.recycle(written);
+            }
+            let Some(chunk) = chunks.next() else { break };
             let chunk = match chunk {
                 Ok(chunk) => chunk,
                 Err(e) => {
@@ -99,14 +111,17 @@ pub fn normalize(
 }
 
 /// Results put back in chunk order.
-struct InOrder {
+struct InOrder<'a> {
     done_rx: Receiver<(u64, Rendered)>,
     waiting: BTreeMap<u64, Rendered>,
     next: u64,
     in_flight: usize,
+    pool: &'a Mutex<Vec<Vec<u8>>>,
+    /// Chunks written, to go back to the reader.
+    written: Vec<LineChunk>,
 }
 
-impl InOrder {
+impl InOrder<'_> {
     /// Wait for one result, then write whatever is ready.
     fn wait_one(&mut self, out: &mut Output, stats: &mut Stats) {
         match self.done_rx.recv() {
@@ -131,6 +146,12 @@ impl InOrder {
             out.write_ndjson(&rendered.events);
             for error in rendered.errors {
                 out.error(error);
+            }
+            self.written.extend(rendered.chunk);
+            let mut events = rendered.events;
+            events.clear();
+            if let Ok(mut pool) = self.pool.lock() {
+                pool.push(events);
             }
         }
     }
