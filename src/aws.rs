@@ -178,7 +178,7 @@ pub fn name_in_s3_arn(arn: &str, object: bool) -> Option<&str> {
     let (_, path) = arn.split_once(":::")?;
     match (object, path.split_once('/')) {
         (true, Some((_, key))) if !key.is_empty() => Some(key),
-        (false, Some((bucket, _))) => Some(bucket),
+        (false, Some((bucket, _))) if !bucket.is_empty() => Some(bucket),
         (false, None) if !path.is_empty() => Some(path),
         _ => None,
     }
@@ -353,6 +353,7 @@ mod tests {
         assert_eq!(name_in_s3_arn("arn:aws:s3:::b/k/with/slashes", true), Some("k/with/slashes"));
         assert_eq!(name_in_s3_arn("arn:aws:s3:::b", false), Some("b"));
         assert_eq!(name_in_s3_arn("arn:aws:s3:::b/", false), Some("b"));
+        assert_eq!(name_in_s3_arn("arn:aws:s3:::/b", false), None, "no bucket name before the slash");
         assert_eq!(name_in_s3_arn("arn:aws:s3-outposts:us-east-1:1:outpost/o/bucket/b", false), None);
     }
 

@@ -43,3 +43,22 @@ fn extra_fields_keep_their_places() {
     common::assert_valid(&events[0]);
     assert_eq!(events[0]["unmapped"]["s3_access_log"]["extra_fields"], json!(["-", "future"]));
 }
+
+/// abi_transform: a bucket ARN with nothing between `:::` and `/` (`arn:aws:s3:::/name`, a
+/// damaged record) gave the bucket resource `name: ""`. Now a resource is named only when the
+/// ARN names it; the ARN itself is kept as the resource's `uid`.
+#[test]
+fn a_bucket_arn_without_a_bucket_name_names_nothing() {
+    let record = json!({
+        "eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "GetObject",
+        "eventTime": "2020-09-01T00:00:00Z", "awsRegion": "us-east-1", "requestID": "R",
+        "requestParameters": {"bucketName": "b", "key": "k"},
+        "resources": [{"type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::/other"}],
+    });
+    let (events, errors, _) = normalize_to_values(&record.to_string(), Options::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    common::assert_valid(&events[0]);
+    let bucket = &events[0]["resources"][0];
+    assert_eq!(bucket["uid"], "arn:aws:s3:::/other");
+    assert!(bucket.get("name").is_none(), "{bucket}");
+}
