@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use s3norm::{abi, Options};
-use s3norm_fuzz::{check_event, units_in_text, units_in_value};
+use s3norm_fuzz::{check_event, units_in_text, units_in_unit};
 use serde_json::{Map, Value};
 
 /// Units in one request unit (docs/abi.md "Request"); `None` when the options are not accepted.
@@ -17,13 +17,8 @@ fn units_in_request(request: &Value) -> u64 {
             (true, Some(input)) => units_in_request(input),
             _ => 1,
         },
-        Value::Object(map) if !map.contains_key("eventName") => {
-            match ["message", "log"].iter().find_map(|k| map.get(*k).and_then(Value::as_str)) {
-                Some(text) => units_in_text(text.as_bytes(), &Options::default()),
-                None => units_in_value(request),
-            }
-        }
-        Value::Object(_) => units_in_value(request),
+        // A shipper's event (its text's units) or a CloudTrail record or container.
+        Value::Object(_) => units_in_unit(request, &Options::default()),
         _ => 1,
     }
 }

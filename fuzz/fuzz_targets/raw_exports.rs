@@ -54,7 +54,11 @@ fuzz_target!(|data: &[u8]| {
     let response: Value = serde_json::from_str(&s3norm::abi::transform(text)).expect("transform answers JSON");
     let count = |k: &str| response["stats"][k].as_u64().expect("a count");
     if (count("inputs"), count("events")) == (1, 1) {
-        assert!(agrees(&v, &response["events"][0]), "one event: the filter's answer is not transform's event\n{v}\n{}", response["events"][0]);
+        assert!(
+            agrees(&v, &response["events"][0]),
+            "one event: the filter's answer is not transform's event\n{v}\n{}",
+            response["events"][0]
+        );
         return;
     }
     // Otherwise the record with notes: transform's response when there is more than one output or

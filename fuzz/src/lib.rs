@@ -184,6 +184,11 @@ pub fn units_in_value(v: &Value) -> u64 {
 
 /// Units in one line of a line-read text (its `\n` removed): 0 for a blank line.
 pub fn units_in_line(line: &[u8], options: &Options) -> u64 {
+    units_in_line_of(line, options, true)
+}
+
+/// [`units_in_line`]; `shippers`: whether a `{` line may be a shipper's event (not inside one).
+fn units_in_line_of(line: &[u8], options: &Options, shippers: bool) -> u64 {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     if line.iter().all(u8::is_ascii_whitespace) {
         return 0;
@@ -193,13 +198,51 @@ pub fn units_in_line(line: &[u8], options: &Options) -> u64 {
     }
     let Ok(text) = std::str::from_utf8(line) else { return 1 };
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str::<Value>(text).map_or(1, |v| units_in_value(&v));
+        return serde_json::from_str::<Value>(text).map_or(1, |v| units_in_unit_of(&v, options, shippers));
     }
     1
 }
 
-fn units_as_lines(text: &[u8], options: &Options) -> u64 {
-    text.split(|&b| b == b'\n').map(|line| units_in_line(line, options)).sum()
+fn units_as_lines(text: &[u8], options: &Options, shippers: bool) -> u64 {
+    text.split(|&b| b == b'\n').map(|line| units_in_line_of(line, options, shippers)).sum()
+}
+
+/// The log text of a shipper's event (src/shipper.rs): an object without `eventName` whose
+/// `message` (else `log`) is a string.
+pub fn shipper_text(v: &Value) -> Option<&str> {
+    let map = v.as_object()?;
+    if map.contains_key("eventName") {
+        return None;
+    }
+    ["message", "log"].iter().find_map(|k| map.get(*k).and_then(Value::as_str))
+}
+
+/// Input units in a whole unit (a line, a document, a value given to `read_value`): a shipper's
+/// event is its text's units, read as any text is but without shipper events inside; anything
+/// else counts by the container rules ([`units_in_value`]).
+pub fn units_in_unit(v: &Value, options: &Options) -> u64 {
+    units_in_unit_of(v, options, true)
+}
+
+fn units_in_unit_of(v: &Value, options: &Options, shippers: bool) -> u64 {
+    match shipper_text(v) {
+        Some(text) if shippers => units_in_shipper_text(text, options),
+        _ => units_in_value(v),
+    }
+}
+
+/// A shipper's text: several lines are read as a text; one line is a JSON document when it
+/// starts with `{` or `[`, else a line (src/normalize.rs `one_line`).
+fn units_in_shipper_text(text: &str, options: &Options) -> u64 {
+    if text.contains('\n') {
+        return units_in_text_of(text.as_bytes(), options, false);
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    match text.trim_start_matches([' ', '\t', '\r', '\x0c']).as_bytes().first() {
+        Some(b'{' | b'[') if text.len() > options.max_json_bytes => 1,
+        Some(b'{' | b'[') => serde_json::from_str::<Value>(text).map_or(1, |v| units_in_value(&v)),
+        _ => units_in_line_of(text.as_bytes(), options, false),
+    }
 }
 
 /// Whether a line of a text taken for a document is a unit on its own.
@@ -265,6 +308,10 @@ fn member_start(line: &[u8]) -> bool {
 /// Input units in a text, by the rules of src/read.rs: lines, a document, or a text taken for a
 /// document that is read again as lines.
 pub fn units_in_text(text: &[u8], options: &Options) -> u64 {
+    units_in_text_of(text, options, true)
+}
+
+fn units_in_text_of(text: &[u8], options: &Options, shippers: bool) -> u64 {
     // The guess sees the first line as far as `max_line_bytes + 2` bytes of the text reach.
     let limit = options.max_line_bytes.saturating_add(2);
     let data_at = text.iter().position(|b| !b.is_ascii_whitespace() && !BOM.contains(b));
@@ -275,14 +322,14 @@ pub fn units_in_text(text: &[u8], options: &Options) -> u64 {
     let head = &text[..head_end];
     let text = text.strip_prefix(BOM).unwrap_or(text);
     if !taken_for_a_document(head.strip_prefix(BOM).unwrap_or(head)) {
-        return units_as_lines(text, options);
+        return units_as_lines(text, options, shippers);
     }
     let max = options.max_json_bytes;
     let whole = text.len() <= max;
     let window = &text[..text.len().min(max.saturating_add(1))];
     if whole {
         if let Some(v) = std::str::from_utf8(text).ok().and_then(|t| serde_json::from_str::<Value>(t).ok()) {
-            return units_in_value(&v);
+            return units_in_unit_of(&v, options, shippers);
         }
     }
     let mut lines: Vec<&[u8]> = window.split(|&b| b == b'\n').collect();
@@ -290,7 +337,7 @@ pub fn units_in_text(text: &[u8], options: &Options) -> u64 {
         lines.pop();
     }
     if lines.iter().any(|line| unit_on_its_own(line, options)) {
-        units_as_lines(text, options)
+        units_as_lines(text, options, shippers)
     } else {
         1
     }
