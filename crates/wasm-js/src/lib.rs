@@ -1,6 +1,6 @@
 //! wasm-bindgen exports for Node and browsers: the npm package's native half.
 //!
-//! Every export takes and returns strings or numbers only, so the glue stays small and no
+//! Every export takes and returns strings, bytes or numbers only, so the glue stays small and no
 //! `js-sys`/`serde-wasm-bindgen` is needed; the package's entry wrappers (`pkg-config/`) turn the
 //! JSON into JS objects and give the public names (`transform`, `normalize`, `correlate`,
 //! `operations`, `version`, `abiVersion`). The contract is `docs/abi.md`. Each export calls the library
@@ -8,31 +8,27 @@
 
 use wasm_bindgen::prelude::*;
 
-/// The ABI: request JSON in, response JSON out (docs/abi.md). Never throws.
-#[wasm_bindgen]
-pub fn transform(input: &str) -> String {
-    s3norm::abi::transform(input)
-}
-
 /// Normalize log text (SAL lines or CloudTrail JSON): the response `transform` gives for
 /// `{"input": text, "options": {"raw_data": .., "log_name": ..}}`.
-#[wasm_bindgen(js_name = normalizeText)]
-pub fn normalize_text(text: &str, raw_data: bool, log_name: Option<String>) -> String {
+fn normalize_text(text: &str, raw_data: bool, log_name: Option<String>) -> String {
     let mut options = s3norm::Options::default().raw_data(raw_data);
     options.log_name = log_name;
     s3norm::abi::transform_text(text, options)
 }
 
-/// [`transform`] for request text the caller encoded as UTF-8 itself. The package's wrapper uses
-/// it with `TextEncoder`, which copies a large string into memory several times faster than the
-/// glue's own string passing (a JS loop over every character until the first non-ASCII one).
+/// The ABI: request JSON in, response JSON out (docs/abi.md). Never throws. The request comes as
+/// UTF-8 bytes: the package's wrapper encodes it with `TextEncoder`, which copies a large string
+/// into memory several times faster than the glue's own string passing (a JS loop over every
+/// character until the first non-ASCII one); bytes that are not UTF-8 get an `invalid_utf8` error.
 #[wasm_bindgen(js_name = transformUtf8)]
 pub fn transform_utf8(input: &[u8]) -> String {
     s3norm::abi::transform_bytes(input)
 }
 
-/// [`normalize_text`] for text the caller encoded as UTF-8 (see [`transform_utf8`]); bytes that
-/// are not UTF-8 get the response [`transform`] gives a request that is not.
+/// Normalize log text (SAL lines or CloudTrail JSON) the caller encoded as UTF-8 (see
+/// [`transform_utf8`]): the response the ABI gives for `{"input": text, "options": {"raw_data":
+/// .., "log_name": ..}}`; bytes that are not UTF-8 get the response `transformUtf8` gives such a
+/// request.
 #[wasm_bindgen(js_name = normalizeUtf8)]
 pub fn normalize_utf8(text: &[u8], raw_data: bool, log_name: Option<String>) -> String {
     match std::str::from_utf8(text) {
