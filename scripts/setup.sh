@@ -9,6 +9,7 @@
 #   the version of the wasm-bindgen crate pinned in Cargo.toml; wasm-opt from the npm `binaryen`
 #   package via `npm ci` in tools/wasm-opt (Debian's binaryen 108 is never used, it breaks
 #   wasm-bindgen output).
+# A C compiler (gcc, apt) for the crates that build C (the CLI's allocator).
 # Test tools: js-harness's npm packages (`npm ci`), Debian `chromium` (apt; playwright-core drives
 #   it, no browser download), Python `wasmtime` (PyPI, pinned) in a virtualenv at
 #   target/wasmtime-venv.
@@ -45,6 +46,15 @@ as_root() {
 }
 
 [ -n "$WASM_BINDGEN_VERSION" ] || die "could not read the wasm-bindgen pin (version = \"=X.Y.Z\") from Cargo.toml"
+
+# --- C compiler (the CLI's allocator, mimalloc, compiles its C with the system's cc) ------------
+if command -v cc >/dev/null; then
+  say "C compiler: present ($(cc --version 2>/dev/null | head -n1))"
+else
+  say "C compiler: installing gcc (apt)"
+  as_root apt-get update
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev
+fi
 
 # --- prerequisites that this script does not install ----------------------------------------
 command -v cargo >/dev/null || die "cargo not found: install Rust with rustup (https://rustup.rs)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: set up everything on a fresh Debian machine, then run every test.
-#   1. scripts/setup.sh      wasm32 target, pinned wasm-pack and wasm-bindgen-cli, npm packages
+#   1. scripts/setup.sh      wasm32 target, pinned wasm-pack and wasm-bindgen-cli, a C compiler, npm packages
 #                            (binaryen, playwright-core), Debian chromium, Python wasmtime
 #   2. cargo test            unit, integration, golden, schema, property and CLI tests
 #   3. scripts/build-wasm.sh the nodejs and web packages and the zero-import raw module
