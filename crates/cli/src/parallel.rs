@@ -19,8 +19,9 @@ use crate::output::Output;
 /// it, small enough that a few per thread use little memory.
 pub const CHUNK_BYTES: usize = 1 << 20;
 
-/// What a worker made of one chunk. Its `events` buffer comes back to the pool once written, so
-/// a run allocates (and faults in) a few output buffers, not one per chunk.
+/// What a worker made of one chunk. Once it is written, its chunk goes back to the reader and its
+/// `events` buffer out with a later chunk, so a run allocates (and faults in) a few buffers, not
+/// two per chunk.
 #[derive(Default)]
 struct Rendered {
     /// The chunk it was made of, given back to the reader once written.
@@ -49,20 +50,19 @@ pub fn normalize<R: std::io::BufRead>(
     threads: usize,
 ) -> Result<Stats, ReadError> {
     let limit = threads * 2;
-    let (work_tx, work_rx) = sync_channel::<(u64, LineChunk)>(limit);
+    // A chunk, with an empty buffer for its events.
+    let (work_tx, work_rx) = sync_channel::<(u64, LineChunk, Vec<u8>)>(limit);
     let work_rx = Arc::new(Mutex::new(work_rx));
     let (done_tx, done_rx) = channel::<(u64, Rendered)>();
-    let pool: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
     let mut stats = Stats::default();
     let mut read_error = None;
     std::thread::scope(|scope| {
         for _ in 0..threads {
-            let (work_rx, done_tx, pool) = (Arc::clone(&work_rx), done_tx.clone(), &pool);
+            let (work_rx, done_tx) = (Arc::clone(&work_rx), done_tx.clone());
             scope.spawn(move || loop {
                 // The lock is held only to take a chunk, never while normalizing one.
                 let job = work_rx.lock().map(|rx| rx.recv());
-                let Ok(Ok((seq, chunk))) = job else { return };
-                let mut events = pool.lock().ok().and_then(|mut pool| pool.pop()).unwrap_or_default();
+                let Ok(Ok((seq, chunk, mut events))) = job else { return };
                 // SAL events are about 3.6 bytes per input byte: room for that, grown at most once.
                 events.reserve(chunk.len() * 4);
                 let mut rendered = Rendered { events, ..Rendered::default() };
@@ -74,9 +74,9 @@ pub fn normalize<R: std::io::BufRead>(
             });
         }
         drop(done_tx);
-        let mut writer = InOrder { done_rx, waiting: BTreeMap::new(), next: 0, in_flight: 0, pool: &pool, written: Vec::new() };
+        let mut writer = InOrder { done_rx, waiting: BTreeMap::new(), next: 0, in_flight: 0, chunks: Vec::new(), buffers: Vec::new() };
         for seq in 0u64.. {
-            for written in writer.written.drain(..) {
+            for written in writer.chunks.drain(..) {
                 chunks.recycle(written);
             }
             let Some(chunk) = chunks.next() else { break };
@@ -90,7 +90,8 @@ pub fn normalize<R: std::io::BufRead>(
             while writer.in_flight >= limit {
                 writer.wait_one(out, &mut stats);
             }
-            if work_tx.send((seq, chunk)).is_err() {
+            let events = writer.buffers.pop().unwrap_or_default();
+            if work_tx.send((seq, chunk, events)).is_err() {
                 break;
             }
             writer.in_flight += 1;
@@ -111,17 +112,18 @@ pub fn normalize<R: std::io::BufRead>(
 }
 
 /// Results put back in chunk order.
-struct InOrder<'a> {
+struct InOrder {
     done_rx: Receiver<(u64, Rendered)>,
     waiting: BTreeMap<u64, Rendered>,
     next: u64,
     in_flight: usize,
-    pool: &'a Mutex<Vec<Vec<u8>>>,
-    /// Chunks written, to go back to the reader.
-    written: Vec<LineChunk>,
+    /// What written results leave behind: their chunks, for the reader, and their emptied event
+    /// buffers, for the next chunks sent out.
+    chunks: Vec<LineChunk>,
+    buffers: Vec<Vec<u8>>,
 }
 
-impl InOrder<'_> {
+impl InOrder {
     /// Wait for one result, then write whatever is ready.
     fn wait_one(&mut self, out: &mut Output, stats: &mut Stats) {
         match self.done_rx.recv() {
@@ -147,12 +149,10 @@ impl InOrder<'_> {
             for error in rendered.errors {
                 out.error(error);
             }
-            self.written.extend(rendered.chunk);
+            self.chunks.extend(rendered.chunk);
             let mut events = rendered.events;
             events.clear();
-            if let Ok(mut pool) = self.pool.lock() {
-                pool.push(events);
-            }
+            self.buffers.push(events);
         }
     }
 }
