@@ -375,7 +375,8 @@ impl Normalizer {
     /// anything else, which is to be read whole with [`Normalizer::read`]. For callers that read
     /// the pieces of a large line input on several threads: each chunk read with
     /// [`Normalizer::read_chunk`], and the outputs put back in chunk order, give exactly what
-    /// `read` gives.
+    /// `read` gives; chunks given back with [`LineChunks::recycle`] lend their buffers to later
+    /// ones.
     pub fn open<R: Read>(&self, reader: R, chunk_bytes: usize) -> io::Result<Opened<R>> {
         let mut reader = BufReader::with_capacity(READ_BUFFER, reader);
         let mut head = Vec::new();
