@@ -73,6 +73,20 @@ if echo "batch" | grep -qE "$only"; then
   rm -f "$tmp"/batch-*.json "$tmp/lines-64m.json"
 fi
 
+if echo "trail" | grep -qE "$only"; then
+  # A trail file of 20,000 records whose user agent holds quotes (escaped in the JSON): every
+  # escaped string must hold only its own text (it once held the rest of the document: 19 GB).
+  python3 - tests/fixtures/cloudtrail/aws-cdk__sample_putobject.json >"$tmp/trail.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+record = (doc["Records"] if isinstance(doc, dict) and "Records" in doc else [doc])[0]
+records = [dict(record, userAgent='agent "quoted" %d' % i) for i in range(20000)]
+sys.stdout.write(json.dumps({"Records": records}))
+PY
+  row "trail file of 20,000 records with escaped strings ($(($(stat -c %s "$tmp/trail.json") >> 20)) MiB)" "CLI, file" "$cli" normalize --threads 1 --errors "$tmp/errors" "$tmp/trail.json"
+  rm -f "$tmp/trail.json"
+fi
+
 if echo "damaged" | grep -qE "$only"; then
   # The issue's case: a file of log lines led by one damaged NDJSON record, over the 64 MiB
   # document limit (2,000 copies of two fixtures: SAL lines and CloudTrail NDJSON).
