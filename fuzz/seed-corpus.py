@@ -11,6 +11,7 @@ Seeds per target (see fuzz/README.md for what each target asserts):
   cloudtrail_value  a choice byte + every CloudTrail record, container and fixture document
   abi_transform     ABI requests: text, shipper events, records, wrapped requests, batches
   raw_exports       16 bytes of pointers and lengths + Fluent Bit records ({"log": line}, records, MessagePack)
+  correlate         a choice byte + SAL and CloudTrail texts joined by 0x1e: the correlation fixtures, unified pairs
 """
 import hashlib
 import json
@@ -103,6 +104,13 @@ def main():
     # event_format msgpack records: {"log": "abc"} (fixmap) and a map16 header, which the filter refuses in MessagePack.
     msgpack = [b"\x81\xa3log\xa3abc", b"\xde\x00\x01\xa3log\xa3abc"]
     counts["raw_exports"] = write("raw_exports", [p + r for p in pointers for r in records] + [pointers[0] + r for r in [b'{"log":'] + msgpack])
+    correlation = os.path.join(FIXTURES, "written", "correlation")
+    sal_logs = [read(os.path.join(correlation, "sal", n)) for n in sorted(os.listdir(os.path.join(correlation, "sal")))]
+    trails = [read(os.path.join(correlation, "cloudtrail", n)) for n in sorted(os.listdir(os.path.join(correlation, "cloudtrail")))]
+    joined = [b"\x1e".join([a, b]) for a in sal_logs for b in trails]
+    joined += [p["sal"].encode() + b"\x1e" + json.dumps(p["cloudtrail"]).encode() for p in pairs]
+    joined.append(b"\x1e".join(sal_logs[:2] + trails[:2]))
+    counts["correlate"] = write("correlate", [bytes([c]) + j for j in joined for c in (0, 3)])
     print(" ".join(f"{t}:{n}" for t, n in counts.items()), "seeds in fuzz/corpus/")
 
 

@@ -494,6 +494,7 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
     }
     // SAFETY: `out` is runs of `text` (UTF-8) cut only before and after ASCII bytes (`"`, `\`,
     // the escapes), ASCII bytes, and whole encoded characters: valid UTF-8.
+    debug_assert!(std::str::from_utf8(&out).is_ok(), "unescaped string is not UTF-8");
     let out = unsafe { String::from_utf8_unchecked(out) };
     Some((stop + 1, Cow::Owned(out), newline))
 }

@@ -62,3 +62,19 @@ fn a_bucket_arn_without_a_bucket_name_names_nothing() {
     assert_eq!(bucket["uid"], "arn:aws:s3:::/other");
     assert!(bucket.get("name").is_none(), "{bucket}");
 }
+
+/// correlate: two unnamed texts whose SAL records start at the same second were read in the
+/// order they were given, so their events came out in that order (here: the same request in two
+/// texts, one line differing in its bucket owner). The reading order now compares the texts
+/// themselves before their positions.
+#[test]
+fn unnamed_texts_of_the_same_time_give_the_same_bytes_in_any_order() {
+    use s3norm::correlate::{correlate_texts, Options, Text};
+    let line = format!("{LINE_HEAD} \"GET /k HTTP/1.1\" {LINE_TAIL}");
+    let other = line.replacen("79a5", "\"49e", 1);
+    let texts = [Text { text: &line, log_name: None }, Text { text: &other, log_name: None }];
+    let forward = correlate_texts(&texts, &Options::default());
+    let backward = correlate_texts(&[texts[1], texts[0]], &Options::default());
+    assert_eq!(forward.summary.events, 2, "{:?}", forward.summary);
+    assert_eq!(String::from_utf8_lossy(&forward.events), String::from_utf8_lossy(&backward.events));
+}

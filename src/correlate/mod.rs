@@ -70,8 +70,9 @@
 //!
 //! # Fuzzing
 //! [`correlate_json`] takes any text (a JSON request, or anything else: an `invalid_request`
-//! answer) and [`correlate_texts`] any set of texts; a fuzz target can split arbitrary bytes into
-//! texts (on `\0`, say) and call the latter. Neither panics on input.
+//! answer) and [`correlate_texts`] any set of texts; neither panics on input. The `correlate`
+//! fuzz target (`fuzz/`) cuts arbitrary bytes into texts and holds the latter to the invariants
+//! above, reversing the texts and tightening the merge bound.
 
 mod assemble;
 mod coverage;
@@ -109,6 +110,12 @@ pub trait Inputs {
     /// Read input `index` from its start with `normalizer` into `sink` (a
     /// [`Normalizer::read`] of the file, a [`Normalizer::read_str`] of the text).
     fn read(&mut self, index: usize, normalizer: &Normalizer, sink: &mut dyn Sink) -> Result<Stats, ReadError>;
+    /// Input `index`'s bytes when they are at hand (texts in memory; not files, which have
+    /// names): the reading order's last tie-break before position, so that two unnamed texts
+    /// whose records start at the same time are read in one order whatever order they came in.
+    fn content(&self, _index: usize) -> Option<&[u8]> {
+        None
+    }
 }
 
 /// A log text held in memory, and its name.
@@ -127,6 +134,9 @@ impl Inputs for &[Text<'_>] {
     }
     fn read(&mut self, index: usize, normalizer: &Normalizer, sink: &mut dyn Sink) -> Result<Stats, ReadError> {
         Ok(self.get(index).map_or_else(Stats::default, |t| normalizer.read_str(t.text, sink)))
+    }
+    fn content(&self, index: usize) -> Option<&[u8]> {
+        self.get(index).map(|t| t.text.as_bytes())
     }
 }
 
@@ -236,7 +246,7 @@ pub fn write(index: &mut Index, inputs: &mut dyn Inputs, options: &Options, out:
     index.link_deleted_keys();
     let n = inputs.len().min(index.inputs.len());
     let log_names: Vec<Option<String>> = (0..n).map(|i| inputs.log_name(i).map(str::to_owned)).collect();
-    let order = reading_order(index, &log_names);
+    let order = reading_order(index, &log_names, &*inputs);
     let first_stats: Vec<Stats> = index.inputs.iter().map(|i| i.stats).collect();
     let has_sal: Vec<bool> = index.inputs.iter().map(|i| i.first_sal.is_some()).collect();
     let has_ct: Vec<bool> = index.inputs.iter().map(|i| i.last_cloudtrail.is_some()).collect();
@@ -292,8 +302,10 @@ pub fn write(index: &mut Index, inputs: &mut dyn Inputs, options: &Options, out:
 
 /// The writing pass's reading order: inputs with SAL lines by their earliest SAL record,
 /// CloudTrail-only inputs by their latest record plus five minutes (so that a request's SAL line
-/// is read before its CloudTrail record), inputs with neither first; then by name, then position.
-fn reading_order(index: &Index, log_names: &[Option<String>]) -> Vec<usize> {
+/// is read before its CloudTrail record), inputs with neither first; then by name, by content
+/// (texts in memory), then position. Inputs still tied are the same bytes under the same name,
+/// whose outputs are the same whichever is read first.
+fn reading_order(index: &Index, log_names: &[Option<String>], inputs: &dyn Inputs) -> Vec<usize> {
     let key = |i: usize| {
         let info = &index.inputs[i];
         match (info.first_sal, info.last_cloudtrail) {
@@ -303,7 +315,7 @@ fn reading_order(index: &Index, log_names: &[Option<String>]) -> Vec<usize> {
         }
     };
     let mut order: Vec<usize> = (0..log_names.len()).collect();
-    sort(&mut order, &|&a, &b| (key(a), &log_names[a], a) < (key(b), &log_names[b], b));
+    sort(&mut order, &|&a, &b| (key(a), &log_names[a], inputs.content(a), a) < (key(b), &log_names[b], inputs.content(b), b));
     order
 }
 
