@@ -20,8 +20,8 @@ Options:
       --raw          put the original line or record text into raw_data
       --strict       exit with status 2 if any input unit was refused
       --errors PATH  write error records (NDJSON) to PATH instead of standard error
-      --threads N    read a large file on N threads (default: one per processor;
-                     1: one thread); the output is the same whatever N
+      --threads N    read a large file on N threads (default: one per processor, at
+                     most 4; 1: one thread); the output is the same whatever N
   -q, --quiet        do not print the summary line on standard error
   -h, --help         print this help and exit
   -V, --version      print the version and exit

@@ -42,6 +42,16 @@ const EXIT_USAGE: u8 = 64;
 /// Inputs larger than this (in total) get a progress bar, when standard error is a terminal.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
+/// Workers by default: one per processor, at most [`DEFAULT_THREADS_MAX`].
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(DEFAULT_THREADS_MAX)
+}
+
+/// Each worker may hold one parsed JSON line: about 130 bytes a byte for value-dense JSON, up to
+/// ~640 MB for a line at the 4,194,304-value limit. One per processor on a large machine would
+/// multiply that (16 workers: 1.6 GB on 1 MiB lines of numbers); `--threads N` asks for more.
+const DEFAULT_THREADS_MAX: usize = 4;
+
 fn main() -> ExitCode {
     let code = match args::parse(std::env::args_os().skip(1)) {
         Ok(Command::Help) => {
@@ -108,7 +118,7 @@ fn run(args: Args) -> u8 {
         unreadable = true;
     }
 
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = args.threads.unwrap_or_else(default_threads);
     let mut stats = Stats::default();
     let mut done_bytes = 0u64;
     for input in &collected.inputs {
