@@ -461,6 +461,31 @@ fn string_stop(text: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Copy the plain run that starts at `i` (up to the next `"`, `\\` or control character, or the
+/// end) onto `out`; return where it stops. A word at a time: each word is appended whole and the
+/// length cut back to the run's end, so no copy of a run's own length is made (in WebAssembly,
+/// a call out of the module each: CloudTrail text inside a request has an escape every few
+/// bytes).
+#[inline]
+fn copy_run(out: &mut Vec<u8>, bytes: &[u8], mut i: usize) -> usize {
+    while let Some(w) = word_at(bytes, i) {
+        let hits = bytes_equal(w, b'"') | bytes_equal(w, b'\\') | bytes_below(w, 0x20);
+        out.extend_from_slice(&w.to_le_bytes());
+        if hits != 0 {
+            let n = first(hits);
+            out.truncate(out.len() - (8 - n));
+            return i + n;
+        }
+        i += 8;
+    }
+    let start = i;
+    while i < bytes.len() && !matches!(bytes[i], b'"' | b'\\' | 0..=0x1f) {
+        i += 1;
+    }
+    out.extend_from_slice(&bytes[start..i]);
+    i
+}
+
 /// The first index at or after `i` holding `"`, `{`, `}`, `[` or `]` (or the end): where a
 /// container's scan must look.
 #[inline]
@@ -487,7 +512,7 @@ const STRING_ROOM: usize = 64;
 /// surrogate).
 pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>, bool)> {
     let bytes = text.as_bytes();
-    let mut i = start + 1;
+    let i = start + 1;
     let mut stop = string_stop(bytes, i);
     match bytes.get(stop) {
         Some(b'"') => return Some((stop + 1, Cow::Borrowed(&text[i..stop]), false)),
@@ -499,21 +524,17 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
     // records of 28 MiB once took 19 GB). Nor a scan for the end first: a request's one string
     // is the whole log text, escapes every few bytes for CloudTrail's.
     let mut out: Vec<u8> = Vec::with_capacity((stop - i + STRING_ROOM).min(bytes.len() - i));
+    out.extend_from_slice(&bytes[i..stop]);
     let mut newline = false;
     loop {
-        out.extend_from_slice(&bytes[i..stop]);
         match bytes.get(stop) {
             Some(b'"') => break,
             Some(b'\\') => {}
             _ => return None,
         }
         let simple = match *bytes.get(stop + 1)? {
-            // The escaped byte is itself: it opens the next run, copied with it (one copy, no push).
-            b'"' | b'\\' | b'/' => {
-                i = stop + 1;
-                stop = string_stop(bytes, stop + 2);
-                continue;
-            }
+            // The escaped byte is itself.
+            b @ (b'"' | b'\\' | b'/') => b,
             b'b' => 0x08,
             b'f' => 0x0c,
             b'n' => b'\n',
@@ -523,16 +544,14 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
                 let (c, used) = unicode_escape(bytes, stop)?;
                 newline |= c == '\n';
                 out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
-                i = stop + used;
-                stop = string_stop(bytes, i);
+                stop = copy_run(&mut out, bytes, stop + used);
                 continue;
             }
             _ => return None,
         };
         newline |= simple == b'\n';
         out.push(simple);
-        i = stop + 2;
-        stop = string_stop(bytes, i);
+        stop = copy_run(&mut out, bytes, stop + 2);
     }
     // SAFETY: `out` is runs of `text` (UTF-8) cut only before and after ASCII bytes (`"`, `\`,
     // the escapes), ASCII bytes, and whole encoded characters: valid UTF-8.
