@@ -148,7 +148,7 @@ fn unit(request: &Value, options: &RequestOptions, batch_index: Option<u64>, out
     let outer_index = out.default_index;
     out.default_index = batch_index;
     match request {
-        Value::String(text) => options.normalizer().slice(text.as_bytes(), out),
+        Value::String(text) => options.normalizer().slice_str(text, out),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if out.stopped() {

@@ -128,16 +128,7 @@ impl Normalizer {
     /// One line of a line-oriented input (without its `\n`): strip one `\r`, drop a blank line (not
     /// a unit), refuse an over-long one, check UTF-8, then read it.
     pub(crate) fn line_bytes(&self, line: &[u8], at: Location, out: &mut Counter<'_>) {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            return;
-        }
-        if line.len() > self.options.max_line_bytes {
-            // The start a streaming reader holds of such a line, so both readers carry the same.
-            let start = &line[..line.len().min(self.options.max_line_bytes.saturating_add(2))];
-            let record = ErrorRecord::line_too_large(line.len() as u64, self.options.max_line_bytes, start);
-            return out.error(self.locate(record, at));
-        }
+        let Some(line) = self.line_to_read(line, at, out) else { return };
         match std::str::from_utf8(line) {
             Ok(text) => self.line(text, at, out),
             Err(e) => {
@@ -145,6 +136,33 @@ impl Normalizer {
                 out.error(self.error(ErrorKind::InvalidUtf8, message, &String::from_utf8_lossy(line), at))
             }
         }
+    }
+
+    /// [`Normalizer::line_bytes`] of a line known to be UTF-8 (cut from a `str`): not checked again.
+    pub(crate) fn line_str(&self, line: &str, at: Location, out: &mut Counter<'_>) {
+        let Some(bytes) = self.line_to_read(line.as_bytes(), at, out) else { return };
+        // `bytes` is the line or the line less a final `\r`: whole characters either way.
+        match line.get(..bytes.len()) {
+            Some(text) => self.line(text, at, out),
+            None => self.line_bytes(bytes, at, out),
+        }
+    }
+
+    /// A line less its final `\r`, or `None` when there is nothing to read: a blank line (no
+    /// output), or one over `max_line_bytes` (its error record written here).
+    fn line_to_read<'l>(&self, line: &'l [u8], at: Location, out: &mut Counter<'_>) -> Option<&'l [u8]> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        if line.len() > self.options.max_line_bytes {
+            // The start a streaming reader holds of such a line, so both readers carry the same.
+            let start = &line[..line.len().min(self.options.max_line_bytes.saturating_add(2))];
+            let record = ErrorRecord::line_too_large(line.len() as u64, self.options.max_line_bytes, start);
+            out.error(self.locate(record, at));
+            return None;
+        }
+        Some(line)
     }
 
     /// A non-blank line: a shipper's event or an NDJSON CloudTrail record (or container) when it
@@ -233,7 +251,7 @@ impl Normalizer {
         }
         let mut inner = Normalizer { options, source_event: (!fields.is_empty()).then_some(fields), shipper_events: false };
         if multiline {
-            inner.slice(text.as_bytes(), out);
+            inner.slice_str(&text, out);
         } else {
             inner.one_line(&text, at, out);
         }
