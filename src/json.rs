@@ -647,34 +647,51 @@ pub(crate) fn values_at_most(text: &[u8], limit: usize) -> bool {
     }
     let mut count = 1usize;
     let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'"' => {
-                // Skip the string: to its closing quote, stepping over escapes.
-                i += 1;
-                loop {
-                    match text.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\')) {
-                        Some(offset) if text[i + offset] == b'\\' => i += offset + 2,
-                        Some(offset) => {
-                            i += offset;
-                            break;
-                        }
-                        // Unterminated: no value follows outside a string.
-                        None => return true,
+    // Eight bytes at a time to the next byte that matters (a request's log text is one string of
+    // megabytes: byte by byte, this scan was a twentieth of the npm module's time on it).
+    while let Some(at) = next_of(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b',') | bytes_equal(w, b'[') | bytes_equal(w, b':')) {
+        if text[at] == b'"' {
+            // Skip the string: to its closing quote, stepping over escapes.
+            i = at + 1;
+            loop {
+                match next_of(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b'\\')) {
+                    Some(at) if text[at] == b'\\' => i = at + 2,
+                    Some(at) => {
+                        i = at + 1;
+                        break;
                     }
+                    // Unterminated: no value follows outside a string.
+                    None => return true,
                 }
             }
-            b',' | b'[' | b':' => {
-                count += 1;
-                if count > limit {
-                    return false;
-                }
+        } else {
+            count += 1;
+            if count > limit {
+                return false;
             }
-            _ => {}
+            i = at + 1;
         }
-        i += 1;
     }
     true
+}
+
+/// The index of the first byte at or after `i` that `hits` marks (a SWAR mask of a word, see
+/// `swar`), or `None`.
+#[inline(always)]
+fn next_of(text: &[u8], mut i: usize, hits: impl Fn(u64) -> u64) -> Option<usize> {
+    while let Some(w) = word_at(text, i) {
+        let mask = hits(w);
+        if mask != 0 {
+            return Some(i + first(mask));
+        }
+        i += 8;
+    }
+    let tail = text.get(i..)?;
+    // Fewer than eight left: one word of them, padded with a byte no mask marks.
+    let mut last = [b' '; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    let mask = hits(u64::from_le_bytes(last));
+    (mask != 0).then(|| i + first(mask)).filter(|&at| at < text.len())
 }
 
 #[cfg(test)]
@@ -932,6 +949,29 @@ mod tests {
         // An escape or a string left open at the end ends the scan without reading past it.
         assert!(values_at_most(b"\"\\", 1));
         assert!(values_at_most(b"[\"a,b,c,d,e,f", 2));
+        // The word-at-a-time scan against a byte-at-a-time count, at every alignment.
+        let naive = |text: &[u8]| -> usize {
+            let (mut count, mut i, mut in_string) = (1, 0, false);
+            while i < text.len() {
+                match (in_string, text[i]) {
+                    (true, b'\\') => i += 1,
+                    (_, b'"') => in_string = !in_string,
+                    (false, b',' | b'[' | b':') => count += 1,
+                    _ => {}
+                }
+                i += 1;
+            }
+            count
+        };
+        let pieces = ["[", "1", ",", "\"a,b\"", "\"\\\"[\"", ":", "{\"k\":", "\"\\\\\"", "  ", "\"xxxxxxxxxxxxxxxx\""];
+        for n in 0..400usize {
+            let text: String = (0..n % 37).map(|k| pieces[(n * 7 + k * 3) % pieces.len()]).collect();
+            let count = naive(text.as_bytes());
+            for limit in [count.saturating_sub(1).max(1), count] {
+                let expected = count <= limit || text.len() / 2 < limit;
+                assert_eq!(values_at_most(text.as_bytes(), limit), expected, "{text:?} limit {limit} count {count}");
+            }
+        }
     }
 
     #[test]
