@@ -505,6 +505,9 @@ fn structure_stop(text: &[u8], mut i: usize) -> usize {
 /// Bytes an unescaped string gets beyond its first run before it has to grow.
 const STRING_ROOM: usize = 64;
 
+/// A rest of the text an unescaped string may take whole as its capacity.
+const SHORT_REST: usize = 4096;
+
 /// The string that opens at `start` (a `"`): the index just past it, and its contents as
 /// serde_json reads them (borrowed when it has no escape) with whether they hold a `\n`. `None`
 /// when it is not a valid string (unterminated, a control character, a bad escape, a lone
@@ -518,11 +521,13 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
         Some(b'\\') => {}
         _ => return None,
     }
-    // Room for the first run and a little more; the vector grows from there. Never the rest of
-    // the text, which the string would keep: a trail file holds thousands of strings (20,000
+    // Room for the rest of the text when that is short (a line, a shipper's record text: one
+    // allocation), else for the first run and a little more, grown from there. Never a long rest
+    // of the text, which the string would keep: a trail file holds thousands of strings (20,000
     // records of 28 MiB once took 19 GB). Nor a scan for the end first: a request's one string
     // is the whole log text, escapes every few bytes for CloudTrail's.
-    let mut out: Vec<u8> = Vec::with_capacity((stop - i + STRING_ROOM).min(bytes.len() - i));
+    let rest = bytes.len() - i;
+    let mut out: Vec<u8> = Vec::with_capacity(if rest <= SHORT_REST { rest } else { stop - i + STRING_ROOM });
     out.extend_from_slice(&bytes[i..stop]);
     let mut newline = false;
     loop {
