@@ -47,9 +47,10 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(DEFAULT_THREADS_MAX)
 }
 
-/// Each worker may hold one parsed JSON line: about 130 bytes a byte for value-dense JSON, up to
-/// ~640 MB for a line at the 4,194,304-value limit. One per processor on a large machine would
-/// multiply that (16 workers: 1.6 GB on 1 MiB lines of numbers); `--threads N` asks for more.
+/// Each worker may hold one parsed JSON line: about 130 bytes a byte for value-dense JSON, so up
+/// to ~140 MB at the 1 MiB line limit. One per processor on a large machine multiplies that (16
+/// workers took 1.6 GB on 1 MiB lines of numbers), while one thread reads and writes for all of
+/// them; `--threads N` asks for more.
 const DEFAULT_THREADS_MAX: usize = 4;
 
 fn main() -> ExitCode {
