@@ -522,10 +522,11 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
         _ => return None,
     }
     // Room for the rest of the text when that is short (a line, a shipper's record text: one
-    // allocation), else for the first run and a little more, grown from there. Never a long rest
-    // of the text, which the string would keep: a trail file holds thousands of strings (20,000
-    // records of 28 MiB once took 19 GB). Nor a scan for the end first: a request's one string
-    // is the whole log text, escapes every few bytes for CloudTrail's.
+    // allocation; what is left over is given back below), else for the first run and a little
+    // more, grown from there. Never a long rest of the text, which the string would keep: a
+    // trail file holds thousands of strings (20,000 records of 28 MiB once took 19 GB). Nor a
+    // scan for the end first: a request's one string is the whole log text, escapes every few
+    // bytes for CloudTrail's.
     let rest = bytes.len() - i;
     let mut out: Vec<u8> = Vec::with_capacity(if rest <= SHORT_REST { rest } else { stop - i + STRING_ROOM });
     out.extend_from_slice(&bytes[i..stop]);
@@ -556,6 +557,11 @@ pub(crate) fn string_at(text: &str, start: usize) -> Option<(usize, Cow<'_, str>
         newline |= simple == b'\n';
         out.push(simple);
         stop = copy_run(&mut out, bytes, stop + 2);
+    }
+    // A short text's rest can be far more than this string needed (a string near the end of a
+    // trail file): give it back.
+    if out.capacity() > 2 * out.len() + STRING_ROOM {
+        out.shrink_to_fit();
     }
     // SAFETY: `out` is runs of `text` (UTF-8) cut only before and after ASCII bytes (`"`, `\`,
     // the escapes), ASCII bytes, and whole encoded characters: valid UTF-8.
@@ -754,6 +760,27 @@ mod tests {
         assert!(first.capacity() <= 8 + STRING_ROOM, "capacity {} for {first:?}", first.capacity());
         let Some((_, Cow::Owned(s), _)) = string_at(&text, 1) else { panic!("not unescaped") };
         assert!(s.capacity() <= 8 + STRING_ROOM, "capacity {}", s.capacity());
+        // A real record (aws-cdk's PutObject) with quotes in its user agent, 2,000 times in a
+        // trail file: every unescaped string holds about its own length.
+        let fixture = include_str!("../tests/fixtures/cloudtrail/aws-cdk__sample_putobject.json");
+        let Ok(mut record @ Value::Object(_)) = serde_json::from_str::<Value>(fixture) else { panic!("fixture") };
+        record["userAgent"] = Value::from("aws-cli/1.16.96 \"quoted\" Python/2.7.12");
+        let trail = format!("{{\"Records\":[{}]}}", vec![record.to_string(); 2000].join(","));
+        let Ok(parsed) = parse(&trail, None) else { panic!("trail not parsed") };
+        let agents: Vec<&String> = parsed["Records"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| match &r["userAgent"] {
+                Value::String(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(agents.len(), 2000);
+        for agent in agents {
+            assert_eq!(agent, "aws-cli/1.16.96 \"quoted\" Python/2.7.12");
+            assert!(agent.capacity() <= agent.len() + STRING_ROOM, "capacity {}", agent.capacity());
+        }
         // A long string with escapes all along grows to at most twice its length.
         let long = format!("\"{}\"", "ab\\\"".repeat(100_000));
         let Some((_, Cow::Owned(s), _)) = string_at(&long, 0) else { panic!("not unescaped") };
