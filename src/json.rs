@@ -23,7 +23,7 @@
 //! text too short to hold that many values (under 8 MiB), so lines and records never pay for it.
 //! Nesting depth is bounded by serde_json itself (128 levels), or by `flatten_below`.
 
-use crate::swar::{bytes_below, bytes_equal, first, word_at};
+use crate::swar::{bytes_below, bytes_equal, find_hit, first, word_at};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -659,12 +659,12 @@ pub(crate) fn values_at_most(text: &[u8], limit: usize) -> bool {
     let mut i = 0;
     // Eight bytes at a time to the next byte that matters (a request's log text is one string of
     // megabytes: byte by byte, this scan was a twentieth of the npm module's time on it).
-    while let Some(at) = next_of(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b',') | bytes_equal(w, b'[') | bytes_equal(w, b':')) {
+    while let Some(at) = find_hit(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b',') | bytes_equal(w, b'[') | bytes_equal(w, b':')) {
         if text[at] == b'"' {
             // Skip the string: to its closing quote, stepping over escapes.
             i = at + 1;
             loop {
-                match next_of(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b'\\')) {
+                match find_hit(text, i, |w| bytes_equal(w, b'"') | bytes_equal(w, b'\\')) {
                     Some(at) if text[at] == b'\\' => i = at + 2,
                     Some(at) => {
                         i = at + 1;
@@ -683,25 +683,6 @@ pub(crate) fn values_at_most(text: &[u8], limit: usize) -> bool {
         }
     }
     true
-}
-
-/// The index of the first byte at or after `i` that `hits` marks (a SWAR mask of a word, see
-/// `swar`), or `None`.
-#[inline(always)]
-fn next_of(text: &[u8], mut i: usize, hits: impl Fn(u64) -> u64) -> Option<usize> {
-    while let Some(w) = word_at(text, i) {
-        let mask = hits(w);
-        if mask != 0 {
-            return Some(i + first(mask));
-        }
-        i += 8;
-    }
-    let tail = text.get(i..)?;
-    // Fewer than eight left: one word of them, padded with a byte no mask marks.
-    let mut last = [b' '; 8];
-    last[..tail.len()].copy_from_slice(tail);
-    let mask = hits(u64::from_le_bytes(last));
-    (mask != 0).then(|| i + first(mask)).filter(|&at| at < text.len())
 }
 
 #[cfg(test)]

@@ -48,6 +48,26 @@ pub(crate) fn find(bytes: &[u8], b: u8) -> Option<usize> {
     bytes[i..].iter().position(|&c| c == b).map(|at| i + at)
 }
 
+/// The index of the first byte at or after `i` that `hits` marks (a mask of a word, as
+/// [`bytes_equal`] and [`bytes_below`] make; see the module's invariant), or `None`.
+#[inline(always)]
+pub(crate) fn find_hit(text: &[u8], mut i: usize, hits: impl Fn(u64) -> u64) -> Option<usize> {
+    while let Some(w) = word_at(text, i) {
+        let mask = hits(w);
+        if mask != 0 {
+            return Some(i + first(mask));
+        }
+        i += 8;
+    }
+    let tail = text.get(i..)?;
+    // Fewer than eight left: one word of them, padded after their end. The lowest hit is exact,
+    // so a hit in the padding means none in the text, and is dropped.
+    let mut last = [b' '; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    let mask = hits(u64::from_le_bytes(last));
+    (mask != 0).then(|| i + first(mask)).filter(|&at| at < text.len())
+}
+
 /// `s` split around its first `b`, an ASCII byte (so both sides are whole `str`s).
 #[inline]
 pub(crate) fn split_once(s: &str, b: u8) -> Option<(&str, &str)> {

@@ -168,3 +168,13 @@ export function checkResponseShape(assert, text) {
   }
   return r;
 }
+
+/** Whether text is JSON. */
+export function parses(text) {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CLI, FIXTURES, ROOT, fixtures, loadPkg, readText, requireFile, tempDir } from '../lib/common.mjs';
+import { CLI, FIXTURES, ROOT, fixtures, loadPkg, parses, readText, requireFile, tempDir } from '../lib/common.mjs';
 import { ExecSource, SocketSink, VECTOR_EXAMPLE, awsS3Events, components, condition, fileEvents, loadConfig, remap, withPort } from '../lib/vector.mjs';
 
 const s3 = loadPkg();
@@ -295,13 +295,3 @@ test('vector-local.yaml on the bundled fixtures (setup.sh), as Vector would run 
   const nameless = (e) => ({ ...e, metadata: { ...e.metadata, log_name: undefined }, unmapped: { ...e.unmapped, source_event: undefined } });
   assert.deepEqual(events.map(nameless).sort(byKey), cliEvents.map(nameless).sort(byKey));
 });
-
-/** Whether text is JSON. */
-function parses(text) {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

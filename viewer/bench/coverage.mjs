@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { fixtureFiles, s3norm } from '../tests/lib.mjs';
+import { s3norm, salTemplates } from '../tests/lib.mjs';
 
 const n = Number(process.argv[2]) || 100_000;
 const mode = process.env.BENCH_MODE;
@@ -49,16 +49,7 @@ if (!mode) {
 
 const s3 = s3norm();
 // SAL lines of the fixtures that are one event each, request IDs rewritten to be distinct.
-const tpl = [];
-for (const f of fixtureFiles('s3-access-logs')) {
-  if (!f.endsWith('.log')) continue;
-  for (const line of readFileSync(f, 'utf8').split('\n')) {
-    const l = line.replace(/\r$/, '');
-    const r = s3.normalize(l);
-    const rid = r.events[0]?.api?.request?.uid;
-    if (r.events.length === 1 && rid && l.includes(` ${rid} `)) tpl.push({ line: l, rid });
-  }
-}
+const tpl = salTemplates();
 let batch = [];
 let size = 0;
 let firstLine = 1;

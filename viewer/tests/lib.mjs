@@ -47,6 +47,25 @@ export function fixtureFiles(sub = '') {
   return out;
 }
 
+/**
+ * SAL lines of the fixtures that are one event each, with their request ID as written in the
+ * line ({ line, rid }): templates for generated files whose IDs are rewritten to be distinct.
+ */
+export function salTemplates() {
+  const s3 = s3norm();
+  const out = [];
+  for (const f of fixtureFiles('s3-access-logs')) {
+    if (!f.endsWith('.log')) continue;
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      const l = line.replace(/\r$/, '');
+      const r = s3.normalize(l);
+      const rid = r.events[0]?.api?.request?.uid;
+      if (r.events.length === 1 && rid && l.includes(` ${rid} `)) out.push({ line: l, rid });
+    }
+  }
+  return out;
+}
+
 /** Events and error records of files, by the package's Node entry (what the viewer must show). */
 export function expected(files) {
   const s3 = s3norm();

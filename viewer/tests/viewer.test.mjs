@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { FIXTURES, asShown, cliSummary, counts, coverageOf, expected, fixtureFiles, inputsOf, loadFiles, openViewer, s3norm, search, shownCoverage, tempDir } from './lib.mjs';
+import { FIXTURES, asShown, cliSummary, counts, coverageOf, expected, fixtureFiles, inputsOf, loadFiles, openViewer, s3norm, salTemplates, search, shownCoverage, tempDir } from './lib.mjs';
 
 const files = fixtureFiles();
 
@@ -350,16 +350,7 @@ test('viewer session on the fixtures', { timeout: 300000 }, async (t) => {
       // SAL lines of the fixtures that are one event each, given distinct request IDs; three
       // lines that are not log lines and an IAM record (skipped) in a file of several 256 KiB batches.
       const s3 = s3norm();
-      const tpl = [];
-      for (const f of fixtureFiles('s3-access-logs')) {
-        if (!f.endsWith('.log')) continue;
-        for (const line of readFileSync(f, 'utf8').split('\n')) {
-          const l = line.replace(/\r$/, '');
-          const r = s3.normalize(l);
-          const rid = r.events[0]?.api?.request?.uid;
-          if (r.events.length === 1 && rid && l.includes(` ${rid} `)) tpl.push({ line: l, rid });
-        }
-      }
+      const tpl = salTemplates();
       const iam = JSON.stringify({ eventVersion: '1.08', eventSource: 'iam.amazonaws.com', eventName: 'ListUsers', eventTime: '2024-01-01T00:00:00Z', awsRegion: 'us-east-1', requestID: 'IAMREQUEST000001' });
       const out = [];
       for (let i = 1; i <= 3000; i++) {
